@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace quilt::test {
+
+/// A fresh directory under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  /// Write `bytes` to `relative` (creating parents) and return its full path.
+  std::string write(const std::string& relative, const std::string& bytes) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Return the bytes of a file; fails the test (throws) when it cannot be read.
+std::string read_file(const std::string& path);
+
+/// The path of a file under tests/data.
+std::string data_path(const std::string& relative);
+
+/// Run `script` with Debian's /usr/bin/python3 (never another python3),
+/// feeding `input` on stdin; return stdout. Throws when python exits non-zero.
+std::string run_python(const std::string& script, const std::string& input = "");
+
+/// Result of a child process.
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Run the quiltcpp CLI built beside the tests with `args`, `input` on stdin.
+RunResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
+
+/// Run an executable with arguments (no shell), `input` on stdin.
+RunResult run_program(const std::vector<std::string>& argv, const std::string& input = "");
+
+/// UTF-8 bytes of a code point.
+std::string utf8_encode(uint32_t cp);
+
+}  // namespace quilt::test
