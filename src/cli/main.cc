@@ -1,0 +1,64 @@
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "cli/command.h"
+#include "quilt/errors.h"
+
+namespace quilt::cli {
+
+int report_current_exception() {
+  int code = 10;
+  std::string message;
+  try {
+    throw;
+  } catch (const InvalidArgument& e) {
+    code = 2, message = e.what();
+  } catch (const NotFound& e) {
+    code = 3, message = e.what();
+  } catch (const Corrupt& e) {
+    code = 4, message = e.what();
+  } catch (const Conflict& e) {
+    code = 5, message = e.what();
+  } catch (const IoError& e) {
+    code = 6, message = e.what();
+  } catch (const RemoteError& e) {
+    code = 7, message = e.what();
+  } catch (const std::bad_alloc&) {
+    message = "out of memory";
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+    message = "unknown error";
+  }
+  std::fflush(stdout);
+  std::fprintf(stderr, "quiltcpp: error: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace quilt::cli
+
+int main(int argc, char** argv) {
+  using namespace quilt::cli;
+  CLI::App app{"quiltcpp: fast, quilt3-compatible data packages", "quiltcpp"};
+  app.set_version_flag("--version", "quiltcpp 0.1.0");
+  app.require_subcommand(1);
+  auto run = std::make_shared<CommandRunner>();
+  add_hash_command(app, run);
+  add_top_hash_command(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors exit 2 whatever CLI11 would choose (DESIGN.md's table).
+    std::fprintf(stderr, "quiltcpp: error: %s\n", e.what());
+    std::fprintf(stderr, "Run 'quiltcpp --help' for usage.\n");
+    return 2;
+  }
+  try {
+    return (*run)();
+  } catch (...) {
+    return report_current_exception();
+  }
+}
