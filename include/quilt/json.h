@@ -116,8 +116,10 @@ class Json {
   void dump_manifest(std::string& out) const;
   std::string manifest_text() const;
 
-  /// Equality as Python's `==` on the decoded values: numbers compare by value
-  /// across int and float (1 == 1.0), NaN equals nothing, objects ignore order.
+  /// Equality as Python's `==` on the values json.loads makes: numbers compare
+  /// exactly across int, float and bool (1 == 1.0 == true), objects ignore order.
+  /// NaN is not equal to NaN, except as an element of an array or object: there
+  /// Python's identity shortcut applies to the one NaN object json.loads shares.
   friend bool operator==(const Json& a, const Json& b) noexcept;
 
  private:

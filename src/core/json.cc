@@ -91,6 +91,21 @@ bool numbers_equal(const Json& a, const Json& b) noexcept {
 
 bool is_numeric(const Json& j) noexcept { return j.is_number() || j.is_bool(); }
 
+bool is_nan(const Json& j) noexcept {
+  return j.is_double() && std::isnan(std::get<double>(JsonAccess::value(j)));
+}
+
+/// Python compares the elements of lists and dicts with PyObject_RichCompareBool,
+/// which holds an object equal to itself, and json.loads makes every NaN literal
+/// the same float object: so NaN equals NaN inside containers, never at the top.
+bool element_equal(const Json& x, const Json& y) noexcept {
+  return (is_nan(x) && is_nan(y)) || x == y;
+}
+
+bool arrays_equal(const Json::Array& a, const Json::Array& b) noexcept {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), element_equal);
+}
+
 bool objects_equal(const Json::Object& a, const Json::Object& b) noexcept {
   if (a.size() != b.size()) return false;
   // Keys are unique, so same size and every member of `a` found equal in `b`
@@ -98,7 +113,7 @@ bool objects_equal(const Json::Object& a, const Json::Object& b) noexcept {
   if (a.size() <= 32) {
     for (const auto& [key, value] : a) {
       auto it = std::find_if(b.begin(), b.end(), [&](const Json::Member& m) { return m.first == key; });
-      if (it == b.end() || !(it->second == value)) return false;
+      if (it == b.end() || !element_equal(it->second, value)) return false;
     }
     return true;
   }
@@ -112,7 +127,9 @@ bool objects_equal(const Json::Object& a, const Json::Object& b) noexcept {
   const auto sa = sorted(a);
   const auto sb = sorted(b);
   for (size_t i = 0; i < sa.size(); ++i) {
-    if (sa[i]->first != sb[i]->first || !(sa[i]->second == sb[i]->second)) return false;
+    if (sa[i]->first != sb[i]->first || !element_equal(sa[i]->second, sb[i]->second)) {
+      return false;
+    }
   }
   return true;
 }
@@ -244,7 +261,7 @@ bool operator==(const Json& a, const Json& b) noexcept {
   switch (a.kind()) {
     case Json::Kind::kNull: return true;
     case Json::Kind::kString: return std::get<std::string>(va) == std::get<std::string>(vb);
-    case Json::Kind::kArray: return std::get<Json::Array>(va) == std::get<Json::Array>(vb);
+    case Json::Kind::kArray: return arrays_equal(std::get<Json::Array>(va), std::get<Json::Array>(vb));
     case Json::Kind::kObject:
       return objects_equal(std::get<Json::Object>(va), std::get<Json::Object>(vb));
     default: return false;  // numbers were handled above
