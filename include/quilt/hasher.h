@@ -74,8 +74,10 @@ std::vector<FileHash> hash_files(const std::vector<std::string>& paths, HashType
 /// Return whether `bytes` hash to `expected` (any HashType).
 bool verify_bytes(std::span<const uint8_t> bytes, const Hash& expected, ThreadPool* pool = nullptr);
 
-/// CRC-64/NVME of `bytes` continuing from `crc` (0 to start): reflected polynomial
-/// 0xad93d23594c93659, init and xorout all ones. crc64nvme("123456789") == 0xae8b14860a799888.
+/// CRC-64/NVME of `bytes` continuing from `crc` (0 to start): polynomial
+/// 0xad93d23594c93659 (0x9a6c9329ac4bc9b5 bit-reversed), reflected input and output,
+/// init and xorout all ones. crc64nvme("123456789") == 0xae8b14860a799888.
+/// crc64nvme(b, crc64nvme(a)) == crc64nvme(a + b). Uses PCLMULQDQ when the CPU has it.
 uint64_t crc64nvme(std::span<const uint8_t> bytes, uint64_t crc = 0) noexcept;
 
 }  // namespace quilt
