@@ -25,6 +25,9 @@ uint64_t chunked_part_size(uint64_t size) noexcept;
 /// turned out larger than 10,000 such parts (80 GiB): the caller must then
 /// hash again with the size known. With a pool, full parts are hashed on the
 /// pool while the caller keeps feeding bytes (bounded memory: a few parts).
+/// With 2 x pool->size() parts queued or being hashed, update() hashes the
+/// next part itself instead of waiting, so a hasher fed from inside a pool
+/// task never deadlocks. The pool must outlive the hasher.
 /// A StreamHasher is not thread-safe; use one per stream.
 class StreamHasher {
  public:
@@ -62,7 +65,11 @@ struct FileHash {
 
 /// Hash one local file; the parts of a large file are hashed on all the
 /// pool's threads at once. Throws IoError naming the path when it cannot be
-/// opened or read (also for a directory).
+/// opened or read (also for a directory, and for a file whose size changed
+/// while it was hashed). A FIFO or device is read to its end, as a stream of
+/// unknown size. Large ranges are memory-mapped: a file truncated by another
+/// process while it is being hashed can raise SIGBUS.
+/// Thread-safe; may be called from inside a task on `pool`.
 FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool);
 
 /// Hash many local files, in parallel across files and within large ones.

@@ -1,0 +1,160 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/crc64nvme.h"
+#include "core/mapped_file.h"
+#include "core/sha256.h"
+#include "core/sha256_chunked.h"
+#include "core/unique_fd.h"
+#include "quilt/errors.h"
+#include "quilt/hasher.h"
+#include "quilt/thread_pool.h"
+
+namespace quilt {
+namespace {
+
+using detail::Sha256Digest;
+using ByteSink = std::function<void(std::span<const uint8_t>)>;
+
+// Ranges at least this long are mapped rather than read: no copy, and
+// MAP_POPULATE maps the pages in one call on the thread that will read them.
+constexpr uint64_t kMapThreshold = uint64_t{1} << 20;
+// Longest piece handed to a sink at once when streaming a whole file.
+constexpr uint64_t kWindow = uint64_t{8} << 20;
+constexpr size_t kReadBuffer = size_t{256} << 10;
+
+struct OpenFile {
+  UniqueFd fd;
+  struct stat st;
+};
+
+OpenFile open_file(const std::string& path) {
+  // A FIFO blocks here until a writer opens it, as `cat` would.
+  OpenFile file{UniqueFd::open(path, O_RDONLY), {}};
+  if (::fstat(file.fd.get(), &file.st) != 0) throw_io_error("cannot stat", path, errno);
+  if (S_ISDIR(file.st.st_mode)) throw_io_error("cannot hash", path, EISDIR);
+  return file;
+}
+
+[[noreturn]] void throw_changed(const std::string& path) {
+  throw IoError("file '" + path + "' changed size while being hashed");
+}
+
+// Feed bytes [offset, offset + length) of a regular file to `sink`, in pieces.
+void read_range(int fd, uint64_t offset, uint64_t length, const std::string& path,
+                const ByteSink& sink) {
+  if (length >= kMapThreshold) {
+    for (uint64_t done = 0; done < length; done += kWindow) {
+      size_t piece = static_cast<size_t>(std::min(kWindow, length - done));
+      MappedFile map = MappedFile::map(fd, offset + done, piece, path, {.populate = true});
+      sink(map.bytes());
+    }
+    return;
+  }
+  std::vector<uint8_t> buffer(static_cast<size_t>(std::min<uint64_t>(length, kReadBuffer)));
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buffer.size()));
+    ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", path, errno);
+    if (n == 0) throw_changed(path);
+    sink({buffer.data(), static_cast<size_t>(n)});
+    offset += static_cast<uint64_t>(n);
+    length -= static_cast<uint64_t>(n);
+  }
+}
+
+Sha256Digest hash_part(int fd, uint64_t offset, uint64_t length, const std::string& path) {
+  detail::Sha256 sha;
+  read_range(fd, offset, length, path, [&](std::span<const uint8_t> bytes) { sha.update(bytes); });
+  return sha.finish();
+}
+
+// sha2-256-chunked of a regular file: its parts on the pool and this thread.
+std::string hash_chunked(const OpenFile& file, const std::string& path, ThreadPool& pool) {
+  const uint64_t size = static_cast<uint64_t>(file.st.st_size);
+  const uint64_t part_size = chunked_part_size(size);
+  const size_t parts = static_cast<size_t>(detail::chunked_part_count(size, part_size));
+  std::vector<Sha256Digest> digests(parts);
+  pool.parallel_for(parts, [&](size_t i) {
+    uint64_t offset = i * part_size;
+    digests[i] = hash_part(file.fd.get(), offset, std::min(part_size, size - offset), path);
+  });
+  return detail::chunked_value(digests);
+}
+
+// SHA256 or CRC64NVME of a regular file: one stream, front to back.
+std::string hash_sequential(const OpenFile& file, HashType type, const std::string& path) {
+  const uint64_t size = static_cast<uint64_t>(file.st.st_size);
+  if (type == HashType::kCrc64Nvme) {
+    uint64_t crc = 0;
+    read_range(file.fd.get(), 0, size, path,
+               [&](std::span<const uint8_t> bytes) { crc = crc64nvme(bytes, crc); });
+    return detail::crc64nvme_base64(crc);
+  }
+  detail::Sha256 sha;
+  read_range(file.fd.get(), 0, size, path,
+             [&](std::span<const uint8_t> bytes) { sha.update(bytes); });
+  return detail::to_hex(sha.finish());
+}
+
+// A FIFO, a character device, /dev/stdin: no size known, read to the end.
+FileHash hash_stream(const OpenFile& file, HashType type, const std::string& path,
+                     ThreadPool& pool) {
+  StreamHasher hasher(type, std::nullopt, &pool);
+  std::vector<uint8_t> buffer(kReadBuffer);
+  for (;;) {
+    ssize_t n = ::read(file.fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", path, errno);
+    if (n == 0) break;
+    hasher.update({buffer.data(), static_cast<size_t>(n)});
+  }
+  uint64_t size = hasher.size();
+  return FileHash{path, size, hasher.finish()};
+}
+
+}  // namespace
+
+FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
+  OpenFile file = open_file(path);
+  if (!S_ISREG(file.st.st_mode)) return hash_stream(file, type, path, pool);
+  FileHash result{path, static_cast<uint64_t>(file.st.st_size), Hash{type, {}}};
+  result.hash.value = type == HashType::kSha2256Chunked ? hash_chunked(file, path, pool)
+                                                        : hash_sequential(file, type, path);
+  // A file that grew while we read it would have a hash of bytes it never held
+  // all at once; say so rather than record it.
+  struct stat after;
+  if (::fstat(file.fd.get(), &after) != 0) throw_io_error("cannot stat", path, errno);
+  if (after.st_size != file.st.st_size) throw_changed(path);
+  return result;
+}
+
+std::vector<FileHash> hash_files(const std::vector<std::string>& paths, HashType type,
+                                 ThreadPool& pool) {
+  std::vector<FileHash> results(paths.size());
+  std::vector<std::exception_ptr> errors(paths.size());
+  // Files in parallel; hash_file spreads the parts of large ones over the
+  // pool too. A thread done with small files joins a large file's parts.
+  pool.parallel_for(paths.size(), [&](size_t i) {
+    try {
+      results[i] = hash_file(paths[i], type, pool);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return results;
+}
+
+}  // namespace quilt
