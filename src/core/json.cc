@@ -19,14 +19,21 @@ using detail::JsonAccess;
 
 const char* kind_name(Json::Kind kind) {
   switch (kind) {
-    case Json::Kind::kNull: return "null";
-    case Json::Kind::kBool: return "a boolean";
+    case Json::Kind::kNull:
+      return "null";
+    case Json::Kind::kBool:
+      return "a boolean";
     case Json::Kind::kInt:
-    case Json::Kind::kBigInt: return "an integer";
-    case Json::Kind::kDouble: return "a float";
-    case Json::Kind::kString: return "a string";
-    case Json::Kind::kArray: return "an array";
-    case Json::Kind::kObject: return "an object";
+    case Json::Kind::kBigInt:
+      return "an integer";
+    case Json::Kind::kDouble:
+      return "a float";
+    case Json::Kind::kString:
+      return "a string";
+    case Json::Kind::kArray:
+      return "an array";
+    case Json::Kind::kObject:
+      return "an object";
   }
   return "unknown";
 }
@@ -75,8 +82,10 @@ bool numbers_equal(const Json& a, const Json& b) noexcept {
     const bool a_big = a.kind() == Json::Kind::kBigInt;
     const auto& big = std::get<Json::BigInt>(a_big ? va : vb);
     const Json& other = a_big ? b : a;
-    if (other.kind() == Json::Kind::kBigInt) return std::get<Json::BigInt>(JsonAccess::value(other)) == big;
-    if (other.is_double()) return big_equals_double(big, std::get<double>(JsonAccess::value(other)));
+    if (other.kind() == Json::Kind::kBigInt)
+      return std::get<Json::BigInt>(JsonAccess::value(other)) == big;
+    if (other.is_double())
+      return big_equals_double(big, std::get<double>(JsonAccess::value(other)));
     return false;  // a BigInt lies outside int64, and so outside bool
   }
   auto as_int = [](const Json& j) -> int64_t {
@@ -112,7 +121,8 @@ bool objects_equal(const Json::Object& a, const Json::Object& b) noexcept {
   // is dict equality. Past a few dozen members, compare sorted views instead.
   if (a.size() <= 32) {
     for (const auto& [key, value] : a) {
-      auto it = std::find_if(b.begin(), b.end(), [&](const Json::Member& m) { return m.first == key; });
+      auto it =
+          std::find_if(b.begin(), b.end(), [&](const Json::Member& m) { return m.first == key; });
       if (it == b.end() || !element_equal(it->second, value)) return false;
     }
     return true;
@@ -148,8 +158,8 @@ Json Json::integer(std::string_view text) {
   std::string_view digits = text;
   const bool negative = !digits.empty() && digits.front() == '-';
   if (negative) digits.remove_prefix(1);
-  const bool all_digits = std::all_of(digits.begin(), digits.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
+  const bool all_digits =
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits.empty() || !all_digits) {
     throw InvalidArgument("not a decimal integer: '" + std::string(text.substr(0, 60)) +
                           (text.size() > 60 ? "...'" : "'"));
@@ -189,8 +199,10 @@ std::string Json::integer_text() const {
 
 double Json::as_double() const {
   switch (kind()) {
-    case Kind::kDouble: return std::get<double>(value_);
-    case Kind::kInt: return static_cast<double>(std::get<int64_t>(value_));
+    case Kind::kDouble:
+      return std::get<double>(value_);
+    case Kind::kInt:
+      return static_cast<double>(std::get<int64_t>(value_));
     case Kind::kBigInt: {
       // Correctly rounded, as Python's float(int); too large is an error there too.
       const std::string& digits = std::get<BigInt>(value_).digits;
@@ -202,7 +214,8 @@ double Json::as_double() const {
       }
       return d;
     }
-    default: throw_kind(*this, "a number");
+    default:
+      throw_kind(*this, "a number");
   }
 }
 
@@ -259,12 +272,16 @@ bool operator==(const Json& a, const Json& b) noexcept {
   const auto& va = JsonAccess::value(a);
   const auto& vb = JsonAccess::value(b);
   switch (a.kind()) {
-    case Json::Kind::kNull: return true;
-    case Json::Kind::kString: return std::get<std::string>(va) == std::get<std::string>(vb);
-    case Json::Kind::kArray: return arrays_equal(std::get<Json::Array>(va), std::get<Json::Array>(vb));
+    case Json::Kind::kNull:
+      return true;
+    case Json::Kind::kString:
+      return std::get<std::string>(va) == std::get<std::string>(vb);
+    case Json::Kind::kArray:
+      return arrays_equal(std::get<Json::Array>(va), std::get<Json::Array>(vb));
     case Json::Kind::kObject:
       return objects_equal(std::get<Json::Object>(va), std::get<Json::Object>(vb));
-    default: return false;  // numbers were handled above
+    default:
+      return false;  // numbers were handled above
   }
 }
 

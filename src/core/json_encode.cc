@@ -25,8 +25,12 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 /// Append `\uXXXX` with lowercase hex, as Python writes it.
 inline void append_u_escape(std::string& out, uint32_t unit) {
-  const char buf[6] = {'\\', 'u', kHexDigits[(unit >> 12) & 0xF], kHexDigits[(unit >> 8) & 0xF],
-                       kHexDigits[(unit >> 4) & 0xF], kHexDigits[unit & 0xF]};
+  const char buf[6] = {'\\',
+                       'u',
+                       kHexDigits[(unit >> 12) & 0xF],
+                       kHexDigits[(unit >> 8) & 0xF],
+                       kHexDigits[(unit >> 4) & 0xF],
+                       kHexDigits[unit & 0xF]};
   out.append(buf, 6);
 }
 
@@ -34,14 +38,29 @@ inline void append_u_escape(std::string& out, uint32_t unit) {
 /// encodings agree on these: '"', '\\', the five short escapes, else \u00xx).
 inline void append_ascii_escape(std::string& out, unsigned char c) {
   switch (c) {
-    case '"': out.append("\\\"", 2); return;
-    case '\\': out.append("\\\\", 2); return;
-    case '\n': out.append("\\n", 2); return;
-    case '\r': out.append("\\r", 2); return;
-    case '\t': out.append("\\t", 2); return;
-    case '\b': out.append("\\b", 2); return;
-    case '\f': out.append("\\f", 2); return;
-    default: append_u_escape(out, c);
+    case '"':
+      out.append("\\\"", 2);
+      return;
+    case '\\':
+      out.append("\\\\", 2);
+      return;
+    case '\n':
+      out.append("\\n", 2);
+      return;
+    case '\r':
+      out.append("\\r", 2);
+      return;
+    case '\t':
+      out.append("\\t", 2);
+      return;
+    case '\b':
+      out.append("\\b", 2);
+      return;
+    case '\f':
+      out.append("\\f", 2);
+      return;
+    default:
+      append_u_escape(out, c);
   }
 }
 
@@ -152,9 +171,8 @@ const Json::Member* const* sort_members(const Json::Object& obj,
   }
   for (size_t i = 0; i < n; ++i) order[i] = &obj[i];
   // std::string's operator< compares as unsigned bytes (char_traits<char>).
-  std::sort(order, order + n, [](const Json::Member* a, const Json::Member* b) {
-    return a->first < b->first;
-  });
+  std::sort(order, order + n,
+            [](const Json::Member* a, const Json::Member* b) { return a->first < b->first; });
   return order;
 }
 
@@ -182,13 +200,24 @@ void write_canonical(std::string& out, const Json& v, int depth) {
   check_depth(v, depth);
   const auto& value = JsonAccess::value(v);
   switch (v.kind()) {
-    case Json::Kind::kNull: out.append("null", 4); return;
-    case Json::Kind::kBool: std::get<bool>(value) ? out.append("true", 4) : out.append("false", 5);
+    case Json::Kind::kNull:
+      out.append("null", 4);
       return;
-    case Json::Kind::kInt: append_int(out, std::get<int64_t>(value)); return;
-    case Json::Kind::kBigInt: out += std::get<Json::BigInt>(value).digits; return;
-    case Json::Kind::kDouble: append_python_float(out, std::get<double>(value)); return;
-    case Json::Kind::kString: append_canonical_string(out, std::get<std::string>(value)); return;
+    case Json::Kind::kBool:
+      std::get<bool>(value) ? out.append("true", 4) : out.append("false", 5);
+      return;
+    case Json::Kind::kInt:
+      append_int(out, std::get<int64_t>(value));
+      return;
+    case Json::Kind::kBigInt:
+      out += std::get<Json::BigInt>(value).digits;
+      return;
+    case Json::Kind::kDouble:
+      append_python_float(out, std::get<double>(value));
+      return;
+    case Json::Kind::kString:
+      append_canonical_string(out, std::get<std::string>(value));
+      return;
     case Json::Kind::kArray: {
       const auto& array = std::get<Json::Array>(value);
       out.push_back('[');
@@ -231,7 +260,9 @@ void write_manifest(std::string& out, const Json& v, int depth) {
       append_python_float(out, d);
       return;
     }
-    case Json::Kind::kString: append_manifest_string(out, std::get<std::string>(value)); return;
+    case Json::Kind::kString:
+      append_manifest_string(out, std::get<std::string>(value));
+      return;
     case Json::Kind::kArray: {
       const auto& array = std::get<Json::Array>(value);
       out.push_back('[');

@@ -87,11 +87,25 @@ inline void append_utf8(std::string& out, char32_t cp) {
   out.append(buf, n);
 }
 
+/// For each byte, whether it stops a string scan: bit 0 for parsing and
+/// dump_manifest ('"', '\\', control characters, non-ASCII bytes), bit 1 for
+/// dump_canonical (the same and DEL).
+struct StringSpecialTable {
+  uint8_t bits[256] = {};
+  constexpr StringSpecialTable() {
+    for (int c = 0; c < 256; ++c) {
+      const bool special = c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+      bits[c] = static_cast<uint8_t>((special ? 3 : 0) | (c == 0x7F ? 2 : 0));
+    }
+  }
+};
+inline constexpr StringSpecialTable kStringSpecial;
+
 /// Return whether byte `c` stops a string scan: '"', '\\', a control character,
 /// a non-ASCII byte, and DEL too when `kStopAtDel`.
 template <bool kStopAtDel>
 inline bool is_string_special(unsigned char c) noexcept {
-  return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 || (kStopAtDel && c == 0x7F);
+  return (kStringSpecial.bits[c] & (kStopAtDel ? 2 : 1)) != 0;
 }
 
 /// Return the first byte in [p, end) for which is_string_special holds, or end.

@@ -136,8 +136,7 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const char* at, std::string_view what) const {
-    throw Corrupt("invalid JSON at byte " + std::to_string(at - begin_) + ": " +
-                  std::string(what));
+    throw Corrupt("invalid JSON at byte " + std::to_string(at - begin_) + ": " + std::string(what));
   }
 
   void skip_ws() {
@@ -156,7 +155,8 @@ class Parser {
   [[noreturn]] void fail_unexpected();
   void parse_object(Json& out, int depth);
   void parse_array(Json& out, int depth);
-  void parse_string(std::string& out);
+  std::string parse_string();
+  void parse_string_slow(std::string& out, const char* q);
   const char* parse_escape(const char* q, std::string& out);
   void parse_number(Json& out);
   void parse_integer(Json& out, const char* start, const char* digits, const char* stop);
@@ -176,13 +176,10 @@ void Parser::parse_value(Json& out, int depth) {
     case '[':
       parse_array(out, depth);
       return;
-    case '"': {
+    case '"':
       ++p_;
-      std::string s;
-      parse_string(s);
-      JsonAccess::value(out) = std::move(s);
+      JsonAccess::value(out).emplace<std::string>(parse_string());
       return;
-    }
     case '-':
       parse_number(out);
       return;
@@ -238,8 +235,7 @@ void Parser::parse_object(Json& out, int depth) {
   for (;;) {
     if (p_ == end_ || *p_ != '"') fail(p_, "expected '\"' to start an object key");
     ++p_;
-    std::string key;
-    parse_string(key);
+    std::string key = parse_string();
     skip_ws();
     if (p_ == end_ || *p_ != ':') fail(p_, "expected ':' after object key");
     ++p_;
@@ -301,14 +297,26 @@ void Parser::parse_array(Json& out, int depth) {
   stack.erase(first, stack.end());
 }
 
-// p_ is just past the opening quote. Plain runs are copied in one append;
-// non-ASCII bytes are validated in place and stay in the run.
-void Parser::parse_string(std::string& out) {
+// p_ is just past the opening quote. Most strings hold no escape and no
+// non-ASCII byte: they are found by one scan and built in one allocation.
+std::string Parser::parse_string() {
+  const char* q = detail::find_string_special<false>(p_, end_);
+  if (q < end_ && *q == '"') {
+    std::string out(p_, q);
+    p_ = q + 1;
+    return out;
+  }
+  std::string out;
+  parse_string_slow(out, q);
+  return out;
+}
+
+// The general case, resumed at q: non-ASCII bytes are validated in place and
+// stay in the current run; escapes end the run.
+void Parser::parse_string_slow(std::string& out, const char* q) {
   const char* const open = p_ - 1;
   const char* run = p_;
-  const char* q = p_;
-  for (;;) {
-    q = detail::find_string_special<false>(q, end_);
+  for (;; q = detail::find_string_special<false>(q, end_)) {
     if (q == end_) fail(open, "unterminated string");
     const auto c = static_cast<unsigned char>(*q);
     if (c == '"') break;
@@ -334,16 +342,34 @@ void Parser::parse_string(std::string& out) {
 const char* Parser::parse_escape(const char* q, std::string& out) {
   if (end_ - q < 2) fail(q, "unterminated string");
   switch (q[1]) {
-    case '"': out.push_back('"'); return q + 2;
-    case '\\': out.push_back('\\'); return q + 2;
-    case '/': out.push_back('/'); return q + 2;
-    case 'b': out.push_back('\b'); return q + 2;
-    case 'f': out.push_back('\f'); return q + 2;
-    case 'n': out.push_back('\n'); return q + 2;
-    case 'r': out.push_back('\r'); return q + 2;
-    case 't': out.push_back('\t'); return q + 2;
-    case 'u': break;
-    default: fail(q, "invalid escape in string");
+    case '"':
+      out.push_back('"');
+      return q + 2;
+    case '\\':
+      out.push_back('\\');
+      return q + 2;
+    case '/':
+      out.push_back('/');
+      return q + 2;
+    case 'b':
+      out.push_back('\b');
+      return q + 2;
+    case 'f':
+      out.push_back('\f');
+      return q + 2;
+    case 'n':
+      out.push_back('\n');
+      return q + 2;
+    case 'r':
+      out.push_back('\r');
+      return q + 2;
+    case 't':
+      out.push_back('\t');
+      return q + 2;
+    case 'u':
+      break;
+    default:
+      fail(q, "invalid escape in string");
   }
   const int32_t cp = end_ - q >= 6 ? hex4(q + 2) : -1;
   if (cp < 0) fail(q, "invalid \\uXXXX escape");

@@ -46,7 +46,8 @@ void put_record(std::string& out, std::string_view data) {
 std::string get_record(const std::string& in, size_t& pos) {
   if (pos + 4 > in.size()) throw std::runtime_error("truncated oracle output");
   uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    n |= static_cast<uint32_t>(static_cast<unsigned char>(in[pos + i])) << (8 * i);
   pos += 4;
   if (pos + n > in.size()) throw std::runtime_error("truncated oracle output");
   std::string s = in.substr(pos, n);
@@ -60,15 +61,16 @@ std::string run_oracle(const char* mode, const std::vector<std::string>& records
     throw std::runtime_error(std::string(kPython) + " is missing: the differential tests need it");
   }
   static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() /
-                       ("quilt_json_oracle_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("quilt_json_oracle_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
   fs::create_directories(dir);
   std::string input;
   for (const auto& r : records) put_record(input, r);
   std::ofstream(dir / "in", std::ios::binary) << input;
   const std::string command = std::string(kPython) + " " + QUILT_SOURCE_DIR +
-                              "/scripts/json_oracle.py " + mode + " " + (dir / "in").string() + " " +
-                              (dir / "out").string();
+                              "/scripts/json_oracle.py " + mode + " " + (dir / "in").string() +
+                              " " + (dir / "out").string();
   const int status = std::system(command.c_str());
   std::ifstream in(dir / "out", std::ios::binary);
   std::stringstream out;
@@ -131,10 +133,11 @@ void check_one(const std::string& text, const PythonView& py, Tally& tally) {
   if (py.rejected) return fail("we accept what Python rejects");
   const std::string canonical = value.canonical();
   if (canonical != py.canonical) {
-    return fail("canonical differs\n  ours:   " + printable(canonical) + "\n  python: " +
-                printable(py.canonical));
+    return fail("canonical differs\n  ours:   " + printable(canonical) +
+                "\n  python: " + printable(py.canonical));
   }
-  if (Json::parse(canonical).canonical() != canonical) fail("canonical does not re-parse to itself");
+  if (Json::parse(canonical).canonical() != canonical)
+    fail("canonical does not re-parse to itself");
   if (py.manifest_status == 'N') {
     ++tally.refused_nan;
     try {
@@ -147,17 +150,19 @@ void check_one(const std::string& text, const PythonView& py, Tally& tally) {
   if (py.manifest_status == 'S') ++tally.surrogates;
   const std::string manifest = value.manifest_text();
   if (manifest != py.manifest) {
-    return fail("manifest differs\n  ours:   " + printable(manifest) + "\n  python: " +
-                printable(py.manifest));
+    return fail("manifest differs\n  ours:   " + printable(manifest) +
+                "\n  python: " + printable(py.manifest));
   }
-  if (Json::parse(manifest).canonical() != canonical) fail("manifest does not re-parse to the value");
+  if (Json::parse(manifest).canonical() != canonical)
+    fail("manifest does not re-parse to the value");
 }
 
 Tally expect_like_python(const std::vector<std::string>& texts) {
   const auto views = python_dump(texts);
   EXPECT_EQ(views.size(), texts.size());
   Tally tally;
-  for (size_t i = 0; i < texts.size() && i < views.size(); ++i) check_one(texts[i], views[i], tally);
+  for (size_t i = 0; i < texts.size() && i < views.size(); ++i)
+    check_one(texts[i], views[i], tally);
   return tally;
 }
 
@@ -195,25 +200,45 @@ class TextGen {
   }
 
   std::string array(int depth) {
-    std::string s = "[" + ws();
-    for (uint64_t i = 0, n = below(5); i < n; ++i) s += (i ? "," + ws() : "") + value(depth + 1) + ws();
+    std::string s = "[";
+    s += ws();
+    for (uint64_t i = 0, n = below(5); i < n; ++i) {
+      if (i != 0) s += ',' + ws();
+      s += value(depth + 1) + ws();
+    }
     return s + "]";
   }
 
   std::string object(int depth) {
-    std::string s = "{" + ws();
+    std::string s = "{";
+    s += ws();
     for (uint64_t i = 0, n = below(6); i < n; ++i) {
-      s += (i ? "," + ws() : "") + key() + ws() + ":" + ws() + value(depth + 1) + ws();
+      if (i != 0) s += ',' + ws();
+      s += key() + ws() + ":" + ws() + value(depth + 1) + ws();
     }
     return s + "}";
   }
 
   /// Keys from a small pool (duplicates, code-point ordering traps) or random.
   std::string key() {
-    static const char* const kPool[] = {
-        R"("a")", R"("b")", R"("B")", R"("")", R"("\u00e9")", "\"\xC3\xA9\"", R"("\ud83d\ude00")",
-        R"("\uffff")", R"("\ue000")", R"("\ud800")", R"("\udc00")", R"("a\u0000")", R"("aa")",
-        R"("logical_key")", R"("meta")", R"("\u007f")", "\"\x7F\"", R"("\/")"};
+    static const char* const kPool[] = {R"("a")",
+                                        R"("b")",
+                                        R"("B")",
+                                        R"("")",
+                                        R"("\u00e9")",
+                                        "\"\xC3\xA9\"",
+                                        R"("\ud83d\ude00")",
+                                        R"("\uffff")",
+                                        R"("\ue000")",
+                                        R"("\ud800")",
+                                        R"("\udc00")",
+                                        R"("a\u0000")",
+                                        R"("aa")",
+                                        R"("logical_key")",
+                                        R"("meta")",
+                                        R"("\u007f")",
+                                        "\"\x7F\"",
+                                        R"("\/")"};
     return chance(0.6) ? kPool[below(std::size(kPool))] : string_literal();
   }
 
@@ -225,17 +250,26 @@ class TextGen {
 
   std::string number() {
     switch (below(10)) {
-      case 0: return std::to_string(static_cast<int64_t>(below(2000)) - 1000);
-      case 1: return int_boundary();
-      case 2: return big_int();
+      case 0:
+        return std::to_string(static_cast<int64_t>(below(2000)) - 1000);
+      case 1:
+        return int_boundary();
+      case 2:
+        return big_int();
       case 3:
       case 4:
         return float_text(random_double());
-      case 5: return decimal_text();
-      case 6: return power_of_ten_text();
-      case 7: return float_text(subnormal());
-      case 8: return extreme_text();
-      default: return float_text(std::ldexp(static_cast<double>(below(1 << 20)), static_cast<int>(below(40)) - 20));
+      case 5:
+        return decimal_text();
+      case 6:
+        return power_of_ten_text();
+      case 7:
+        return float_text(subnormal());
+      case 8:
+        return extreme_text();
+      default:
+        return float_text(
+            std::ldexp(static_cast<double>(below(1 << 20)), static_cast<int>(below(40)) - 20));
     }
   }
 
@@ -250,7 +284,8 @@ class TextGen {
   }
 
   double subnormal() {
-    const uint64_t bits = (rng_() & ((uint64_t{1} << 52) - 1)) | (chance(0.5) ? uint64_t{1} << 63 : 0);
+    const uint64_t bits =
+        (rng_() & ((uint64_t{1} << 52) - 1)) | (chance(0.5) ? uint64_t{1} << 63 : 0);
     double d;
     std::memcpy(&d, &bits, sizeof d);
     return d;
@@ -264,9 +299,15 @@ class TextGen {
         const auto r = std::to_chars(buf, buf + sizeof buf, d);
         return std::string(buf, r.ptr);
       }
-      case 1: std::snprintf(buf, sizeof buf, "%.17g", d); break;
-      case 2: std::snprintf(buf, sizeof buf, "%.*e", static_cast<int>(below(25)), d); break;
-      default: std::snprintf(buf, sizeof buf, "%.*E", static_cast<int>(below(20)), d); break;
+      case 1:
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        break;
+      case 2:
+        std::snprintf(buf, sizeof buf, "%.*e", static_cast<int>(below(25)), d);
+        break;
+      default:
+        std::snprintf(buf, sizeof buf, "%.*E", static_cast<int>(below(20)), d);
+        break;
     }
     return buf;
   }
@@ -280,22 +321,32 @@ class TextGen {
       case 3:
         return ascii_char();
       case 4: {
-        static const char* const kEsc[] = {"\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"};
+        static const char* const kEsc[] = {"\\\"", "\\\\", "\\/", "\\b",
+                                           "\\f",  "\\n",  "\\r", "\\t"};
         return kEsc[below(8)];
       }
-      case 5: return u_escape(static_cast<uint32_t>(below(0x20)));
-      case 6: return chance(0.5) ? "\x7F" : u_escape(0x7F);
-      case 7: return encode(chance(0.5) ? 0x2028 : 0x2029);
-      case 8: return encode(random_bmp());
-      case 9: return encode(static_cast<uint32_t>(0x10000 + below(0x100000)));
-      case 10: return u_escape(static_cast<uint32_t>(0xD800 + below(0x800)));  // lone
-      case 11: return u_escape(static_cast<uint32_t>(0xD800 + below(0x400))) +
-                      u_escape(static_cast<uint32_t>(below(0x10000)));
+      case 5:
+        return u_escape(static_cast<uint32_t>(below(0x20)));
+      case 6:
+        return chance(0.5) ? "\x7F" : u_escape(0x7F);
+      case 7:
+        return encode(chance(0.5) ? 0x2028 : 0x2029);
+      case 8:
+        return encode(random_bmp());
+      case 9:
+        return encode(static_cast<uint32_t>(0x10000 + below(0x100000)));
+      case 10:
+        return u_escape(static_cast<uint32_t>(0xD800 + below(0x800)));  // lone
+      case 11:
+        return u_escape(static_cast<uint32_t>(0xD800 + below(0x400))) +
+               u_escape(static_cast<uint32_t>(below(0x10000)));
       case 12: {
-        static const uint32_t kEdges[] = {0x80, 0x7FF, 0x800, 0xFFFF, 0xFEFF, 0xFFFD, 0xD7FF, 0xE000, 0x10FFFF, 0x10000};
+        static const uint32_t kEdges[] = {0x80,   0x7FF,  0x800,  0xFFFF,   0xFEFF,
+                                          0xFFFD, 0xD7FF, 0xE000, 0x10FFFF, 0x10000};
         return encode(kEdges[below(std::size(kEdges))]);
       }
-      default: return ascii_char();
+      default:
+        return ascii_char();
     }
   }
 
@@ -323,7 +374,8 @@ class TextGen {
   std::string encode(uint32_t cp) {
     if (chance(0.5)) {
       if (cp < 0x10000) return u_escape(cp);
-      return u_escape(0xD800 + ((cp - 0x10000) >> 10)) + u_escape(0xDC00 + ((cp - 0x10000) & 0x3FF));
+      return u_escape(0xD800 + ((cp - 0x10000) >> 10)) +
+             u_escape(0xDC00 + ((cp - 0x10000) & 0x3FF));
     }
     std::string s;
     if (cp < 0x800) {
@@ -340,10 +392,17 @@ class TextGen {
   }
 
   std::string int_boundary() {
-    static const char* const kInts[] = {"0", "-0", "9007199254740992", "9007199254740993",
-                                        "9223372036854775807", "9223372036854775808",
-                                        "-9223372036854775808", "-9223372036854775809",
-                                        "18446744073709551615", "18446744073709551616", "-1"};
+    static const char* const kInts[] = {"0",
+                                        "-0",
+                                        "9007199254740992",
+                                        "9007199254740993",
+                                        "9223372036854775807",
+                                        "9223372036854775808",
+                                        "-9223372036854775808",
+                                        "-9223372036854775809",
+                                        "18446744073709551615",
+                                        "18446744073709551616",
+                                        "-1"};
     return kInts[below(std::size(kInts))];
   }
 
@@ -380,13 +439,32 @@ class TextGen {
 
   std::string extreme_text() {
     static const char* const kTexts[] = {
-        "1e400", "-1e400", "1e-400", "-1e-400", "1E5", "1.50", "1e309", "1e308", "2e308",
-        "2.4703282292062327e-324", "2.4703282292062328e-324", "4.9406564584124654e-324",
-        "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
-        "0e0", "-0e-0", "0.0e999999999999", "1e-99999999999999999999", "9007199254740993.0",
-        "9007199254740992.9999999999999999999999", "0.1000000000000000055511151231257827021181583404541015625",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-1e-400",
+        "1E5",
+        "1.50",
+        "1e309",
+        "1e308",
+        "2e308",
+        "2.4703282292062327e-324",
+        "2.4703282292062328e-324",
+        "4.9406564584124654e-324",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "0e0",
+        "-0e-0",
+        "0.0e999999999999",
+        "1e-99999999999999999999",
+        "9007199254740993.0",
+        "9007199254740992.9999999999999999999999",
+        "0.1000000000000000055511151231257827021181583404541015625",
         "100000000000000000000000000000000000000000000000000000000000e-30",
-        "2.2250738585072011e-308", "2.2250738585072012e-308", "123456789012345678901234567890.0"};
+        "2.2250738585072011e-308",
+        "2.2250738585072012e-308",
+        "123456789012345678901234567890.0"};
     return kTexts[below(std::size(kTexts))];
   }
 
@@ -400,11 +478,21 @@ std::string mutate(TextGen& gen, std::string s) {
     const size_t pos = s.empty() ? 0 : gen.below(s.size() + 1);
     const char byte = kBytes[gen.below(sizeof kBytes - 1)];
     switch (gen.below(5)) {
-      case 0: if (pos < s.size()) s.erase(pos, 1); break;
-      case 1: s.insert(pos, 1, byte); break;
-      case 2: if (pos < s.size()) s[pos] = byte; break;
-      case 3: s.resize(pos); break;
-      default: s.insert(pos, s.substr(pos, gen.below(6))); break;
+      case 0:
+        if (pos < s.size()) s.erase(pos, 1);
+        break;
+      case 1:
+        s.insert(pos, 1, byte);
+        break;
+      case 2:
+        if (pos < s.size()) s[pos] = byte;
+        break;
+      case 3:
+        s.resize(pos);
+        break;
+      default:
+        s.insert(pos, s.substr(pos, gen.below(6)));
+        break;
     }
   }
   return s;
@@ -449,13 +537,13 @@ TEST(Json, RejectsWhatPythonRejects) {
   const std::vector<std::string> texts = {
       "", " ", "01", "-01", "+1", ".5", "1.", "1.e3", "1e", "1e+", "-", "--1", "0x1F", "1_0",
       "[1,]", "{\"a\":1,}", "[,]", "{,}", "[1 2]", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{1:1}",
-      "{'a':1}", "[\"\\x41\"]", "\"\\u12\"", "\"\\u12g4\"", "\"\\U00000041\"", "\"\\'\"",
-      "\"abc", "\"abc\\", "\"\\ud800\\u", "[1", "{\"a\":", "[1]]", "[1] 2", "nul", "nan",
-      "infinity", "-NaN", "+Infinity", "True", "\xEF\xBB\xBF[]", "\v[]", "\f[]",
-      std::string("\"a\0b\"", 5), "\"a\tb\"", "\"a\nb\"", "\"\x1F\"", "\"\xC0\x80\"",
-      "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xE2\x82\"", "\"\xFF\"", "\"\x80\"",
-      "[\"\xF0\x9F\x98\"]", "\xC2\xA0[]", "[1]\xE2\x80\xA8", std::string(4301, '9'),
-      "-" + std::string(4301, '9'), std::string(1200, '[') + std::string(1200, ']'),
+      "{'a':1}", "[\"\\x41\"]", "\"\\u12\"", "\"\\u12g4\"", "\"\\U00000041\"", "\"\\'\"", "\"abc",
+      "\"abc\\", "\"\\ud800\\u", "[1", "{\"a\":", "[1]]", "[1] 2", "nul", "nan", "infinity", "-NaN",
+      "+Infinity", "True", "\xEF\xBB\xBF[]", "\v[]", "\f[]", std::string("\"a\0b\"", 5), "\"a\tb\"",
+      "\"a\nb\"", "\"\x1F\"", "\"\xC0\x80\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"",
+      "\"\xE2\x82\"", "\"\xFF\"", "\"\x80\"", "[\"\xF0\x9F\x98\"]", "\xC2\xA0[]", "[1]\xE2\x80\xA8",
+      std::string(4301, '9'), "-" + std::string(4301, '9'),
+      std::string(1200, '[') + std::string(1200, ']'),
       // Accepted edge cases, to keep the list honest.
       "\"\x7F\"", "[1]\r\n", "-0", "1E400", std::string(4300, '9'), "\"\\ud800\\udc00\\udc00\""};
   const Tally t = expect_like_python(texts);
@@ -471,18 +559,33 @@ std::vector<std::pair<std::string, std::string>> equality_pairs(TextGen& gen) {
   for (int i = 0; i < 1500; ++i) {
     const double d = std::ldexp(1.0 + static_cast<double>(gen.below(1 << 20)) / (1 << 20),
                                 static_cast<int>(gen.below(200)));
-    std::string exact(buf, std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed, 0).ptr);
+    std::string exact(buf,
+                      std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed, 0).ptr);
     std::string near = exact;
     near.back() = static_cast<char>(near.back() == '9' ? '8' : near.back() + 1);
     pairs.emplace_back(exact, gen.float_text(d));
     pairs.emplace_back(near, gen.float_text(d));
     pairs.emplace_back("-" + exact, gen.float_text(-d));
   }
-  static const char* const kFixed[][2] = {
-      {"true", "1"}, {"true", "1.0"}, {"false", "0"}, {"false", "-0.0"}, {"true", "true"},
-      {"NaN", "NaN"}, {"[NaN]", "[NaN]"}, {"{\"a\":NaN}", "{\"a\":NaN}"}, {"[[NaN]]", "[NaN]"}, {"Infinity", "1e999"}, {"null", "null"}, {"null", "0"},
-      {"\"1\"", "1"}, {"[]", "{}"}, {"[1,2]", "[2,1]"}, {"{\"a\":1,\"b\":2}", "{\"b\":2.0,\"a\":true}"},
-      {"{\"a\":1}", "{\"a\":1,\"a\":2}"}, {"\"\\u00e9\"", "\"\xC3\xA9\""}, {"1e400", "-1e400"}};
+  static const char* const kFixed[][2] = {{"true", "1"},
+                                          {"true", "1.0"},
+                                          {"false", "0"},
+                                          {"false", "-0.0"},
+                                          {"true", "true"},
+                                          {"NaN", "NaN"},
+                                          {"[NaN]", "[NaN]"},
+                                          {"{\"a\":NaN}", "{\"a\":NaN}"},
+                                          {"[[NaN]]", "[NaN]"},
+                                          {"Infinity", "1e999"},
+                                          {"null", "null"},
+                                          {"null", "0"},
+                                          {"\"1\"", "1"},
+                                          {"[]", "{}"},
+                                          {"[1,2]", "[2,1]"},
+                                          {"{\"a\":1,\"b\":2}", "{\"b\":2.0,\"a\":true}"},
+                                          {"{\"a\":1}", "{\"a\":1,\"a\":2}"},
+                                          {"\"\\u00e9\"", "\"\xC3\xA9\""},
+                                          {"1e400", "-1e400"}};
   for (const auto& p : kFixed) pairs.emplace_back(p[0], p[1]);
   for (int i = 0; i < 1500; ++i) {
     const std::string a = gen.value(0);
@@ -509,8 +612,8 @@ TEST(Json, EqualityMatchesPython) {
     const bool ours = Json::parse(pairs[i].first) == Json::parse(pairs[i].second);
     equal += ours;
     if (ours != (verdicts[i] == '1') && ++failures <= 25) {
-      ADD_FAILURE() << "== differs from Python (" << verdicts[i] << "): " << printable(pairs[i].first)
-                    << " vs " << printable(pairs[i].second);
+      ADD_FAILURE() << "== differs from Python (" << verdicts[i]
+                    << "): " << printable(pairs[i].first) << " vs " << printable(pairs[i].second);
     }
   }
   EXPECT_EQ(failures, 0u);

@@ -121,9 +121,11 @@ TEST(Json, RejectsMalformedNumbers) {
 
 TEST(Json, DecodesEscapes) {
   EXPECT_EQ(Json::parse(R"("\"\\\/\b\f\n\r\t")").as_string(), "\"\\/\b\f\n\r\t");
-  EXPECT_EQ(Json::parse(R"("\u0041\u00e9\u00E9\u20AC")").as_string(), "A\xC3\xA9\xC3\xA9\xE2\x82\xAC");
+  EXPECT_EQ(Json::parse(R"("\u0041\u00e9\u00E9\u20AC")").as_string(),
+            "A\xC3\xA9\xC3\xA9\xE2\x82\xAC");
   EXPECT_EQ(Json::parse(R"("\u0000")").as_string(), std::string(1, '\0'));
-  EXPECT_EQ(Json::parse("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").as_string(), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(Json::parse("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").as_string(),
+            "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
 TEST(Json, CombinesSurrogatePairEscapes) {
@@ -135,8 +137,12 @@ TEST(Json, CombinesSurrogatePairEscapes) {
 TEST(Json, KeepsLoneSurrogatesAsWtf8) {
   EXPECT_EQ(Json::parse(R"("\ud800")").as_string(), "\xED\xA0\x80");
   EXPECT_EQ(Json::parse(R"("\udfff")").as_string(), "\xED\xBF\xBF");
-  EXPECT_EQ(Json::parse(R"("\ud800A")").as_string(), "\xED\xA0\x80" "A");
-  EXPECT_EQ(Json::parse(R"("\ud800\u0041")").as_string(), "\xED\xA0\x80" "A");
+  EXPECT_EQ(Json::parse(R"("\ud800A")").as_string(),
+            "\xED\xA0\x80"
+            "A");
+  EXPECT_EQ(Json::parse(R"("\ud800\u0041")").as_string(),
+            "\xED\xA0\x80"
+            "A");
   EXPECT_EQ(Json::parse(R"("\ud800\ud800\udc00")").as_string(), "\xED\xA0\x80\xF0\x90\x80\x80");
   EXPECT_EQ(Json::parse(R"("\udc00\ud800")").as_string(), "\xED\xB0\x80\xED\xA0\x80");
   EXPECT_EQ(Json::parse(R"("\ud800\n")").as_string(), "\xED\xA0\x80\n");
@@ -144,9 +150,9 @@ TEST(Json, KeepsLoneSurrogatesAsWtf8) {
 }
 
 TEST(Json, RejectsBadEscapes) {
-  for (const char* bad : {R"("\x41")", R"("\u12")", R"("\u12G4")", R"("\U0041")", R"("\'")",
-                          R"("\0")", R"("\ud800\u12")", R"("\ud800\uZZZZ")", R"("\)", R"("\u)",
-                          R"("\a")", R"("\ ")"}) {
+  for (const char* bad :
+       {R"("\x41")", R"("\u12")", R"("\u12G4")", R"("\U0041")", R"("\'")", R"("\0")",
+        R"("\ud800\u12")", R"("\ud800\uZZZZ")", R"("\)", R"("\u)", R"("\a")", R"("\ ")"}) {
     EXPECT_NE(parse_error(bad), "") << bad;
   }
 }
@@ -161,9 +167,11 @@ TEST(Json, RejectsRawControlCharactersButNotDel) {
 
 TEST(Json, RejectsInvalidUtf8NamingTheOffset) {
   const std::vector<std::string> bad = {
-      "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF", "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF",
-      "\xED\xA0\x80", "\xED\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\x80", "\xBF",
-      "\xE2\x82", "\xF0\x9F\x98", "\xFF", "\xFE", "\xC3\x28", "\xE2\x28\xA1"};
+      "\xC0\x80",         "\xC1\xBF",         "\xE0\x80\x80", "\xE0\x9F\xBF",
+      "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF", "\xED\xA0\x80", "\xED\xBF\xBF",
+      "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\x80",         "\xBF",
+      "\xE2\x82",         "\xF0\x9F\x98",     "\xFF",         "\xFE",
+      "\xC3\x28",         "\xE2\x28\xA1"};
   for (const std::string& b : bad) {
     const std::string msg = parse_error("[\"ab" + b + "cd\"]");
     EXPECT_NE(msg.find("at byte 4: invalid UTF-8"), std::string::npos) << msg;
@@ -174,17 +182,44 @@ TEST(Json, RejectsInvalidUtf8NamingTheOffset) {
 
 TEST(Json, ErrorMessagesNameTheByteAndTheProblem) {
   EXPECT_EQ(parse_error(R"({"a" 1})"), "invalid JSON at byte 5: expected ':' after object key");
-  EXPECT_EQ(parse_error(""), "invalid JSON at byte 0: expected a value, found the end of the input");
+  EXPECT_EQ(parse_error(""),
+            "invalid JSON at byte 0: expected a value, found the end of the input");
   EXPECT_EQ(parse_error("[1] x"), "invalid JSON at byte 4: unexpected data after the JSON value");
   EXPECT_EQ(parse_error(R"(["abc)"), "invalid JSON at byte 1: unterminated string");
   EXPECT_EQ(parse_error("[1,]"), "invalid JSON at byte 3: expected a value, found ']'");
 }
 
 TEST(Json, RejectsStructuralErrors) {
-  for (const char* bad : {"", " ", "[", "]", "{", "}", "[1,]", "{\"a\":1,}", "[,1]", "{,}",
-                          "{1:2}", "{\"a\"}", "{\"a\":}", "{'a':1}", "[1 2]", "{\"a\":1 \"b\":2}",
-                          "[1]]", "{}}", "1 2", "\"a\" \"b\"", "tru", "nul", "True", "None",
-                          "\xEF\xBB\xBF{}", "\v1", "\f1", "\xC2\xA0" "1", "/*c*/1"}) {
+  for (const char* bad : {"",
+                          " ",
+                          "[",
+                          "]",
+                          "{",
+                          "}",
+                          "[1,]",
+                          "{\"a\":1,}",
+                          "[,1]",
+                          "{,}",
+                          "{1:2}",
+                          "{\"a\"}",
+                          "{\"a\":}",
+                          "{'a':1}",
+                          "[1 2]",
+                          "{\"a\":1 \"b\":2}",
+                          "[1]]",
+                          "{}}",
+                          "1 2",
+                          "\"a\" \"b\"",
+                          "tru",
+                          "nul",
+                          "True",
+                          "None",
+                          "\xEF\xBB\xBF{}",
+                          "\v1",
+                          "\f1",
+                          "\xC2\xA0"
+                          "1",
+                          "/*c*/1"}) {
     EXPECT_NE(parse_error(bad), "") << bad;
   }
   EXPECT_NE(parse_error(std::string("[1]\0", 4)), "");
@@ -199,7 +234,8 @@ TEST(Json, DuplicateKeysKeepFirstPositionAndLastValue) {
   EXPECT_EQ(j.manifest_text(), R"({"a": 3, "b": 2})");
   // Large objects take the hashed path.
   std::string text = "{";
-  for (int i = 0; i < 300; ++i) text += "\"k" + std::to_string(i % 100) + "\":" + std::to_string(i) + ",";
+  for (int i = 0; i < 300; ++i)
+    text += "\"k" + std::to_string(i % 100) + "\":" + std::to_string(i) + ",";
   text += "\"k5\":\"last\"}";
   const Json big = Json::parse(text);
   ASSERT_EQ(big.size(), 100u);
@@ -211,7 +247,8 @@ TEST(Json, DuplicateKeysKeepFirstPositionAndLastValue) {
 TEST(Json, CapsNestingDepth) {
   auto nested = [](int depth, char open, char close, const char* inner) {
     std::string s;
-    for (int i = 0; i < depth; ++i) s += (open == '{') ? std::string("{\"k\":") : std::string(1, open);
+    for (int i = 0; i < depth; ++i)
+      s += (open == '{') ? std::string("{\"k\":") : std::string(1, open);
     s += inner;
     for (int i = 0; i < depth; ++i) s += close;
     return s;
@@ -253,8 +290,9 @@ TEST(Json, CanonicalEscapesEverythingOutsidePrintableAscii) {
       R"(abcdefghijklmnopqrstuvwxyz{|}~\u007f")";
   EXPECT_EQ(Json(all).canonical(), expected);
   EXPECT_EQ(Json(std::string(1, '\0')).canonical(), R"("\u0000")");
-  EXPECT_EQ(Json("caf\xC3\xA9 \xE2\x80\xA8 \xEF\xBF\xBF \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF").canonical(),
-            R"("caf\u00e9 \u2028 \uffff \ud83d\ude00 \udbff\udfff")");
+  EXPECT_EQ(
+      Json("caf\xC3\xA9 \xE2\x80\xA8 \xEF\xBF\xBF \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF").canonical(),
+      R"("caf\u00e9 \u2028 \uffff \ud83d\ude00 \udbff\udfff")");
   EXPECT_EQ(Json("a/b").canonical(), R"("a/b")");
   // Long strings go through the 16-byte scanner.
   const std::string long_text = std::string(40, 'x') + "\xC3\xA9" + std::string(40, 'y') + "\"";
@@ -267,8 +305,7 @@ TEST(Json, ManifestEncodingMatchesQuilt3) {
             R"({"b": [1, 2.5, {}], "a": {"x": []}, "c": null, "d": true})");
   EXPECT_EQ(Json("caf\xC3\xA9 \xF0\x9F\x98\x80 \x7F \xE2\x80\xA8").manifest_text(),
             "\"caf\xC3\xA9 \xF0\x9F\x98\x80 \x7F \xE2\x80\xA8\"");
-  EXPECT_EQ(Json("\"\\\b\f\n\r\t\x01\x1F/").manifest_text(),
-            R"("\"\\\b\f\n\r\t\u0001\u001f/")");
+  EXPECT_EQ(Json("\"\\\b\f\n\r\t\x01\x1F/").manifest_text(), R"("\"\\\b\f\n\r\t\u0001\u001f/")");
   EXPECT_EQ(manifest_of(R"("x\ud800y\uDFFFz")"), R"("x\ud800y\udfffz")");
   EXPECT_EQ(manifest_of("[]"), "[]");
   EXPECT_EQ(manifest_of("{}"), "{}");
@@ -300,16 +337,36 @@ TEST(Json, EncodersRefuseInvalidUtf8) {
 
 TEST(Json, PrintsFloatsAsPythonRepr) {
   const std::vector<std::pair<double, std::string>> cases = {
-      {0.1, "0.1"}, {1e-07, "1e-07"}, {1e16, "1e+16"}, {1.0, "1.0"}, {-0.0, "-0.0"}, {0.0, "0.0"},
-      {123456789.12345679, "123456789.12345679"}, {1e15, "1000000000000000.0"},
-      {0.0001, "0.0001"}, {1e-05, "1e-05"}, {1.5e-05, "1.5e-05"}, {1e22, "1e+22"},
-      {1e100, "1e+100"}, {5e-324, "5e-324"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
-      {2.2250738585072014e-308, "2.2250738585072014e-308"}, {0.30000000000000004, "0.30000000000000004"},
-      {1.0 / 3, "0.3333333333333333"}, {100.0, "100.0"}, {-2.5, "-2.5"},
-      {9007199254740992.0, "9007199254740992.0"}, {1.5e300, "1.5e+300"},
-      {9999999999999998.0, "9999999999999998.0"}, {1.2345e15, "1234500000000000.0"},
-      {0.00012345, "0.00012345"}, {1.2345e-5, "1.2345e-05"}, {-1e-5, "-1e-05"}, {123.456, "123.456"},
-      {1e-323, "1e-323"}, {12345678901234567.0, "1.2345678901234568e+16"},
+      {0.1, "0.1"},
+      {1e-07, "1e-07"},
+      {1e16, "1e+16"},
+      {1.0, "1.0"},
+      {-0.0, "-0.0"},
+      {0.0, "0.0"},
+      {123456789.12345679, "123456789.12345679"},
+      {1e15, "1000000000000000.0"},
+      {0.0001, "0.0001"},
+      {1e-05, "1e-05"},
+      {1.5e-05, "1.5e-05"},
+      {1e22, "1e+22"},
+      {1e100, "1e+100"},
+      {5e-324, "5e-324"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {2.2250738585072014e-308, "2.2250738585072014e-308"},
+      {0.30000000000000004, "0.30000000000000004"},
+      {1.0 / 3, "0.3333333333333333"},
+      {100.0, "100.0"},
+      {-2.5, "-2.5"},
+      {9007199254740992.0, "9007199254740992.0"},
+      {1.5e300, "1.5e+300"},
+      {9999999999999998.0, "9999999999999998.0"},
+      {1.2345e15, "1234500000000000.0"},
+      {0.00012345, "0.00012345"},
+      {1.2345e-5, "1.2345e-05"},
+      {-1e-5, "-1e-05"},
+      {123.456, "123.456"},
+      {1e-323, "1e-323"},
+      {12345678901234567.0, "1.2345678901234568e+16"},
       {std::numeric_limits<double>::quiet_NaN(), "NaN"},
       {std::numeric_limits<double>::infinity(), "Infinity"},
       {-std::numeric_limits<double>::infinity(), "-Infinity"}};
@@ -335,11 +392,12 @@ TEST(Json, EqualityFollowsPython) {
   EXPECT_TRUE(eq(R"({"a":[1,NaN]})", R"({"a":[1.0,NaN]})"));
   EXPECT_FALSE(eq("[NaN]", "[1]"));
   EXPECT_TRUE(eq("Infinity", "1e400"));
-  EXPECT_FALSE(eq("1e400", "179769313486231570000000000000000000000000000000000000000000000000000000"
-                           "000000000000000000000000000000000000000000000000000000000000000000000000"
-                           "000000000000000000000000000000000000000000000000000000000000000000000000"
-                           "000000000000000000000000000000000000000000000000000000000000000000000000"
-                           "00000000000000000000"));
+  EXPECT_FALSE(eq("1e400",
+                  "179769313486231570000000000000000000000000000000000000000000000000000000"
+                  "000000000000000000000000000000000000000000000000000000000000000000000000"
+                  "000000000000000000000000000000000000000000000000000000000000000000000000"
+                  "000000000000000000000000000000000000000000000000000000000000000000000000"
+                  "00000000000000000000"));
   EXPECT_TRUE(eq(R"({"a":1,"b":[1,2]})", R"({"b":[1.0,2],"a":true})"));
   EXPECT_FALSE(eq("[1,2]", "[2,1]"));
   EXPECT_FALSE(eq(R"({"a":1})", R"({"a":1,"b":2})"));
@@ -349,8 +407,9 @@ TEST(Json, EqualityFollowsPython) {
   EXPECT_TRUE(eq("null", "null"));
   std::string a = "{", b = "{";
   for (int i = 0; i < 100; ++i) {
-    a += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":" + std::to_string(i));
-    b += (i ? "," : "") + ("\"k" + std::to_string(99 - i) + "\":" + std::to_string(99 - i));
+    const std::string sep = i ? "," : "";
+    a += sep + "\"k" + std::to_string(i) + "\":" + std::to_string(i);
+    b += sep + "\"k" + std::to_string(99 - i) + "\":" + std::to_string(99 - i);
   }
   EXPECT_TRUE(eq(a + "}", b + "}"));
   EXPECT_FALSE(eq(a + "}", b.substr(0, b.size() - 1) + "1}"));
