@@ -18,7 +18,10 @@ void expect_rejected(const std::string& key, const std::string& reason) {
   } catch (const InvalidArgument& e) {
     std::string message = e.what();
     EXPECT_NE(message.find(reason), std::string::npos) << message;
-    if (!key.empty() && key.find('\0') == std::string::npos && key.find('\xff') == std::string::npos) {
+    bool printable = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return c >= 0x20 && c < 0x7f;
+    });
+    if (printable) {
       EXPECT_NE(message.find("'" + key + "'"), std::string::npos) << "message must name the key: " << message;
     }
   }
@@ -66,9 +69,9 @@ TEST(LogicalKey, DirectoryKeys) {
 }
 
 TEST(LogicalKey, WalkOrderPutsDirectoryAtItsNamePosition) {
-  std::vector<std::string> keys = {"a.txt", "a/b", "a/b-c", "a/b/c", "A", "Z", "_x", "a!", "a/z"};
+  std::vector<std::string> keys = {"a.txt", "a/b-c", "a/b/c", "A", "Z", "_x", "a!", "a/z"};
   std::sort(keys.begin(), keys.end(), walk_order_less);
-  std::vector<std::string> want = {"A", "Z", "_x", "a/b/c", "a/b", "a/b-c", "a/z", "a!", "a.txt"};
+  std::vector<std::string> want = {"A", "Z", "_x", "a/b/c", "a/b-c", "a/z", "a!", "a.txt"};
   EXPECT_EQ(keys, want);
 }
 
