@@ -62,7 +62,8 @@ class Json {
   /// Parse one JSON text with Python `json.loads` semantics (see the class
   /// comment). Surrounding whitespace (space, tab, CR, LF) is allowed; anything
   /// else after the value is an error. Throws Corrupt naming the byte offset
-  /// and the problem (invalid UTF-8 in the input is an error too).
+  /// and the problem: invalid UTF-8, a byte-order mark, an integer literal over
+  /// Python's 4300-digit limit, or arrays/objects nested over 1000 deep.
   static Json parse(std::string_view text);
 
   Kind kind() const noexcept { return static_cast<Kind>(value_.index()); }
@@ -106,6 +107,8 @@ class Json {
   /// Append the encoding of Python's
   /// `json.dumps(v, sort_keys=True, separators=(",", ":"))` (ensure_ascii) to out:
   /// the canonical form the top hash is computed over.
+  /// Both encoders throw InvalidArgument, leaving `out` as it was, for a string
+  /// that is not UTF-8/WTF-8 or arrays/objects nested over 1000 deep.
   void dump_canonical(std::string& out) const;
   std::string canonical() const;
 
