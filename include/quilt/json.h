@@ -115,8 +115,9 @@ class Json {
   /// Append the encoding quilt3 writes into manifests: `json.dumps(v,
   /// ensure_ascii=False)` with `", "` and `": "` separators, insertion order.
   /// A lone surrogate is written as a `\uXXXX` escape (it has no UTF-8 form).
-  /// Throws InvalidArgument for NaN or Infinity, which quilt3 refuses to write.
-  void dump_manifest(std::string& out) const;
+  /// Throws InvalidArgument for NaN or Infinity, which quilt3 refuses to write,
+  /// unless `allow_nan` (then they print as Python prints them: NaN, Infinity).
+  void dump_manifest(std::string& out, bool allow_nan = false) const;
   std::string manifest_text() const;
 
   /// Equality as Python's `==` on the values json.loads makes: numbers compare

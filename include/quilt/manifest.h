@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "quilt/compact_json.h"
 #include "quilt/hash.h"
 #include "quilt/json.h"
 #include "quilt/physical_key.h"
@@ -19,7 +20,8 @@ struct ManifestEntry {
   PhysicalKey physical_key;
   uint64_t size = 0;
   Hash hash;
-  Json meta = Json::object();  ///< User metadata lives under meta["user_meta"].
+  /// The entry's meta object; user metadata lives under "user_meta".
+  CompactJson meta;
 };
 
 /// Metadata of a directory ("a/b/"), from a directory-meta line.

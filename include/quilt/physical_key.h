@@ -22,7 +22,7 @@ class PhysicalKey {
   /// naming the URL for another scheme, an s3 URL without bucket or with a
   /// query other than versionId, a relative or host-qualified file URL, or a
   /// fragment.
-  static PhysicalKey from_url(std::string_view url);
+  static PhysicalKey from_url(std::string url);
   /// Return the key of the local absolute `path` (REQUIRES: starts with '/';
   /// otherwise InvalidArgument).
   static PhysicalKey from_local_path(std::string_view path);

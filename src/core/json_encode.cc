@@ -81,7 +81,7 @@ inline int decode_or_throw(std::string_view s, const char* q, char32_t& cp) {
 
 /// ensure_ascii: everything outside 0x20..0x7E is escaped; astral characters
 /// as a UTF-16 surrogate pair.
-void append_canonical_string(std::string& out, std::string_view s) {
+void append_canonical_string_impl(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   const char* const end = s.data() + s.size();
@@ -189,7 +189,7 @@ void write_canonical_object(std::string& out, const Json::Object& obj, int depth
   out.push_back('{');
   for (size_t i = 0; i < obj.size(); ++i) {
     if (i != 0) out.push_back(',');
-    append_canonical_string(out, order[i]->first);
+    append_canonical_string_impl(out, order[i]->first);
     out.push_back(':');
     write_canonical(out, order[i]->second, depth + 1);
   }
@@ -216,7 +216,7 @@ void write_canonical(std::string& out, const Json& v, int depth) {
       append_python_float(out, std::get<double>(value));
       return;
     case Json::Kind::kString:
-      append_canonical_string(out, std::get<std::string>(value));
+      append_canonical_string_impl(out, std::get<std::string>(value));
       return;
     case Json::Kind::kArray: {
       const auto& array = std::get<Json::Array>(value);
@@ -234,26 +234,26 @@ void write_canonical(std::string& out, const Json& v, int depth) {
   }
 }
 
-void write_manifest(std::string& out, const Json& v, int depth);
+void write_manifest(std::string& out, const Json& v, int depth, bool allow_nan);
 
-void write_manifest_object(std::string& out, const Json::Object& obj, int depth) {
+void write_manifest_object(std::string& out, const Json::Object& obj, int depth, bool allow_nan) {
   out.push_back('{');
   for (size_t i = 0; i < obj.size(); ++i) {
     if (i != 0) out.append(", ", 2);
     append_manifest_string(out, obj[i].first);
     out.append(": ", 2);
-    write_manifest(out, obj[i].second, depth + 1);
+    write_manifest(out, obj[i].second, depth + 1, allow_nan);
   }
   out.push_back('}');
 }
 
-void write_manifest(std::string& out, const Json& v, int depth) {
+void write_manifest(std::string& out, const Json& v, int depth, bool allow_nan) {
   check_depth(v, depth);
   const auto& value = JsonAccess::value(v);
   switch (v.kind()) {
     case Json::Kind::kDouble: {
       const double d = std::get<double>(value);
-      if (!std::isfinite(d)) {
+      if (!std::isfinite(d) && !allow_nan) {
         throw InvalidArgument("cannot write " + std::string(std::isnan(d) ? "NaN" : "Infinity") +
                               " into a manifest: quilt3 writes JSON without NaN or Infinity");
       }
@@ -268,13 +268,13 @@ void write_manifest(std::string& out, const Json& v, int depth) {
       out.push_back('[');
       for (size_t i = 0; i < array.size(); ++i) {
         if (i != 0) out.append(", ", 2);
-        write_manifest(out, array[i], depth + 1);
+        write_manifest(out, array[i], depth + 1, allow_nan);
       }
       out.push_back(']');
       return;
     }
     case Json::Kind::kObject:
-      write_manifest_object(out, std::get<Json::Object>(value), depth);
+      write_manifest_object(out, std::get<Json::Object>(value), depth, allow_nan);
       return;
     default:
       write_canonical(out, v, depth);  // null, bools and integers print the same
@@ -294,6 +294,10 @@ void append_or_restore(std::string& out, Write write) {
 }
 
 }  // namespace
+
+void detail::append_canonical_string(std::string& out, std::string_view s) {
+  append_canonical_string_impl(out, s);
+}
 
 void append_python_float(std::string& out, double d) {
   if (std::isnan(d)) {
@@ -355,13 +359,13 @@ std::string Json::canonical() const {
   return out;
 }
 
-void Json::dump_manifest(std::string& out) const {
-  append_or_restore(out, [&] { write_manifest(out, *this, 0); });
+void Json::dump_manifest(std::string& out, bool allow_nan) const {
+  append_or_restore(out, [&] { write_manifest(out, *this, 0, allow_nan); });
 }
 
 std::string Json::manifest_text() const {
   std::string out;
-  write_manifest(out, *this, 0);
+  write_manifest(out, *this, 0, false);
   return out;
 }
 

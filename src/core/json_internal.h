@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -29,6 +31,34 @@ struct JsonAccess {
   using Variant = decltype(Json::value_);
   static const Variant& value(const Json& j) noexcept { return j.value_; }
   static Variant& value(Json& j) noexcept { return j.value_; }
+};
+
+/// Append `s` (WTF-8) as the canonical encoder writes a string: quoted, with
+/// everything outside printable ASCII escaped (Json::dump_canonical).
+void append_canonical_string(std::string& out, std::string_view s);
+
+/// A forward-only reader over one JSON text, for callers that know the shape
+/// they expect (the manifest reader's fast path for entry lines). Values are
+/// read with Json::parse's exact semantics; every method returns false on
+/// anything unexpected, and the caller then falls back to Json::parse, which
+/// reports the problem properly.
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string_view text) noexcept : text_(text) {}
+  /// Skip whitespace and consume `c` if it is next.
+  bool consume(char c) noexcept;
+  /// Skip whitespace and read a string value into `out`.
+  bool read_string(std::string& out);
+  /// Skip whitespace and read any value into `out`.
+  bool read_value(Json& out);
+  /// True when only whitespace is left.
+  bool at_end() noexcept;
+
+ private:
+  bool skip_to_token() noexcept;
+
+  std::string_view text_;
+  size_t pos_ = 0;
 };
 
 /// Decode the UTF-8 sequence that starts at `p` (REQUIRES p < end and *p >= 0x80).

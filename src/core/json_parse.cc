@@ -125,6 +125,21 @@ class Parser {
     if (s.values.capacity() > kScratchKeep) s.values = {};
   }
 
+  /// The cursor's entry points: parse one value (or one string) at the start
+  /// of the text, after whitespace, and return the bytes consumed.
+  size_t parse_prefix_value(Json& out) {
+    skip_ws();
+    parse_value(out, 0);
+    return static_cast<size_t>(p_ - begin_);
+  }
+  size_t parse_prefix_string(std::string& out) {
+    skip_ws();
+    if (p_ == end_ || *p_ != '"') fail(p_, "expected a string");
+    ++p_;
+    out = parse_string();
+    return static_cast<size_t>(p_ - begin_);
+  }
+
   Json parse_document() {
     Json out;
     skip_ws();
@@ -497,5 +512,40 @@ void Parser::parse_float(Json& out, const char* start, const char* stop) {
 }  // namespace
 
 Json Json::parse(std::string_view text) { return Parser(text).parse_document(); }
+
+namespace detail {
+
+bool JsonCursor::skip_to_token() noexcept {
+  while (pos_ < text_.size() && is_ws(text_[pos_])) ++pos_;
+  return pos_ < text_.size();
+}
+
+bool JsonCursor::consume(char c) noexcept {
+  if (!skip_to_token() || text_[pos_] != c) return false;
+  ++pos_;
+  return true;
+}
+
+bool JsonCursor::read_string(std::string& out) {
+  try {
+    pos_ += Parser(text_.substr(pos_)).parse_prefix_string(out);
+    return true;
+  } catch (const Corrupt&) {
+    return false;
+  }
+}
+
+bool JsonCursor::read_value(Json& out) {
+  try {
+    pos_ += Parser(text_.substr(pos_)).parse_prefix_value(out);
+    return true;
+  } catch (const Corrupt&) {
+    return false;
+  }
+}
+
+bool JsonCursor::at_end() noexcept { return !skip_to_token(); }
+
+}  // namespace detail
 
 }  // namespace quilt

@@ -1,14 +1,18 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <memory>
 #include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
 
+#include "core/json_internal.h"
 #include "core/utf8.h"
 #include "quilt/errors.h"
 #include "quilt/logical_key.h"
@@ -26,12 +30,73 @@ struct Line {
   uint64_t number;  // 1-based
 };
 
-// Lines parsed by one task, in order.
+// What one task found besides the entries it parsed in place.
 struct Slice {
-  std::vector<ManifestEntry> entries;
   std::vector<DirectoryMeta> directories;
   std::exception_ptr error;
 };
+
+// The fields of an entry line before validation.
+struct RawEntry {
+  std::string logical_key;
+  std::string physical_key;
+  Json size;
+  std::string hash_type;
+  std::string hash_value;
+  Json meta;
+};
+
+bool read_physical_keys(detail::JsonCursor& c, std::string& first) {
+  if (!c.consume('[') || !c.read_string(first)) return false;
+  std::string other;  // quilt3 uses the first physical key only
+  while (c.consume(',')) {
+    if (!c.read_string(other)) return false;
+  }
+  return c.consume(']');
+}
+
+bool read_hash(detail::JsonCursor& c, RawEntry& raw) {
+  if (!c.consume('{')) return false;
+  std::string key;
+  unsigned seen = 0;
+  do {
+    if (!c.read_string(key) || !c.consume(':')) return false;
+    unsigned bit = key == "type" ? 1 : key == "value" ? 2 : 0;
+    if (bit == 0 || (seen & bit)) return false;
+    seen |= bit;
+    if (!c.read_string(bit == 1 ? raw.hash_type : raw.hash_value)) return false;
+  } while (c.consume(','));
+  return seen == 3 && c.consume('}');
+}
+
+// Read an entry line of the shape quilt3 writes without building a Json tree
+// for the whole record. Return false for anything else (directory lines,
+// duplicate or unknown keys, other types, bad JSON): the general path decides.
+bool parse_entry_fast(std::string_view text, RawEntry& raw) {
+  detail::JsonCursor c(text);
+  if (!c.consume('{')) return false;
+  std::string key;
+  unsigned seen = 0;
+  do {
+    if (!c.read_string(key) || !c.consume(':')) return false;
+    unsigned bit = 0;
+    bool ok = false;
+    if (key == "logical_key") {
+      bit = 1, ok = c.read_string(raw.logical_key);
+    } else if (key == "physical_keys") {
+      bit = 2, ok = read_physical_keys(c, raw.physical_key);
+    } else if (key == "size") {
+      bit = 4, ok = c.read_value(raw.size);
+    } else if (key == "hash") {
+      bit = 8, ok = read_hash(c, raw);
+    } else if (key == "meta") {
+      bit = 16, ok = c.read_value(raw.meta);
+    }
+    if (!ok || (seen & bit)) return false;
+    seen |= bit;
+  } while (c.consume(','));
+  return seen == 31 && c.consume('}') && c.at_end();
+}
 
 class LineParser {
  public:
@@ -44,11 +109,7 @@ class LineParser {
   }
 
   Json parse_json(const Line& line) const {
-    if (line.text.size() > max_record_size_) {
-      fail(line.number, "record of " + std::to_string(line.text.size()) +
-                            " bytes exceeds the limit of " + std::to_string(max_record_size_) +
-                            " bytes (QUILT_MANIFEST_MAX_RECORD_SIZE)");
-    }
+    check_length(line);
     if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) {
       fail(line.number, "empty line");
     }
@@ -68,7 +129,17 @@ class LineParser {
     return meta;
   }
 
-  void parse_record(const Line& line, Slice& out) const {
+  // Parse one record after the first: an entry into `entry` (return true) or
+  // a directory-meta line into `directories` (return false).
+  bool parse_record(const Line& line, ManifestEntry& entry,
+                    std::vector<DirectoryMeta>& directories) const {
+    check_length(line);
+    RawEntry raw;
+    if (parse_entry_fast(line.text, raw)) {
+      finish_entry(line, raw, entry);
+      return true;
+    }
+    raw = RawEntry{};
     Json record = parse_json(line);
     Json* key = record.find("logical_key");
     if (key == nullptr || !key->is_string()) fail(line.number, "missing string 'logical_key'");
@@ -76,13 +147,39 @@ class LineParser {
     bool is_dir = physical == nullptr || physical->is_null() ||
                   (physical->is_array() && physical->empty());
     if (is_dir) {
-      out.directories.push_back(parse_directory(line, std::move(key->as_string()), record));
-    } else {
-      out.entries.push_back(parse_entry(line, std::move(key->as_string()), record, *physical));
+      directories.push_back(parse_directory(line, std::move(key->as_string()), record));
+      return false;
     }
+    if (!physical->is_array() || !physical->as_array()[0].is_string()) {
+      fail(line.number, "'physical_keys' must be a list of URL strings");
+    }
+    raw.logical_key = std::move(key->as_string());
+    raw.physical_key = std::move(physical->as_array()[0].as_string());
+    if (Json* size = record.find("size")) raw.size = std::move(*size);
+    if (Json* meta = record.find("meta")) raw.meta = std::move(*meta);
+    Json* hash = record.find("hash");
+    if (hash == nullptr || !hash->is_object()) fail(line.number, "missing 'hash' object");
+    const Json* type = hash->find("type");
+    const Json* value = hash->find("value");
+    if (type == nullptr || !type->is_string() || value == nullptr || !value->is_string()) {
+      fail(line.number, "'hash' needs string 'type' and 'value'");
+    }
+    if (hash->size() != 2) fail(line.number, "'hash' has keys other than 'type' and 'value'");
+    raw.hash_type = type->as_string();
+    raw.hash_value = value->as_string();
+    finish_entry(line, raw, entry);
+    return true;
   }
 
  private:
+  void check_length(const Line& line) const {
+    if (line.text.size() > max_record_size_) {
+      fail(line.number, "record of " + std::to_string(line.text.size()) +
+                            " bytes exceeds the limit of " + std::to_string(max_record_size_) +
+                            " bytes (QUILT_MANIFEST_MAX_RECORD_SIZE)");
+    }
+  }
+
   DirectoryMeta parse_directory(const Line& line, std::string key, Json& record) const {
     try {
       validate_directory_key(key);
@@ -96,57 +193,39 @@ class LineParser {
     return DirectoryMeta{std::move(key), std::move(*meta)};
   }
 
-  ManifestEntry parse_entry(const Line& line, std::string key, Json& record,
-                            Json& physical) const {
-    std::string problem = logical_key_problem(key);
+  // Validate the fields of an entry line and move them into `entry`.
+  void finish_entry(const Line& line, RawEntry& raw, ManifestEntry& entry) const {
+    std::string problem = logical_key_problem(raw.logical_key);
     if (!problem.empty()) {
-      fail(line.number, "invalid logical key '" + escape_for_message(key) + "': " + problem);
+      fail(line.number, "invalid logical key '" + escape_for_message(raw.logical_key) + "': " + problem);
     }
-    ManifestEntry entry;
-    entry.logical_key = std::move(key);
-    if (!physical.is_array() || !physical.as_array()[0].is_string()) {
-      fail(line.number, "'physical_keys' must be a list of URL strings");
-    }
+    entry.logical_key = std::move(raw.logical_key);
     try {
-      entry.physical_key = PhysicalKey::from_url(physical.as_array()[0].as_string());
+      entry.physical_key = PhysicalKey::from_url(std::move(raw.physical_key));
+      entry.hash = Hash{parse_hash_type(raw.hash_type), std::move(raw.hash_value)};
     } catch (const InvalidArgument& e) {
       fail(line.number, e.what());
     }
-    entry.size = parse_size(line, record.find("size"));
-    entry.hash = parse_hash(line, record.find("hash"));
-    Json* meta = record.find("meta");
+    entry.size = parse_size(line, raw.size);
     // quilt3 treats a missing or null entry meta as {}.
-    if (meta != nullptr && !meta->is_null()) {
-      if (!meta->is_object()) fail(line.number, "'meta' must be an object");
-      entry.meta = std::move(*meta);
+    if (!raw.meta.is_null()) {
+      if (!raw.meta.is_object()) fail(line.number, "'meta' must be an object");
+      entry.meta = CompactJson(raw.meta);
     }
-    return entry;
   }
 
-  uint64_t parse_size(const Line& line, const Json* size) const {
-    if (size == nullptr || !size->is_integer()) fail(line.number, "missing integer 'size'");
-    std::string text = size->integer_text();
+  uint64_t parse_size(const Line& line, const Json& size) const {
+    if (size.kind() == Json::Kind::kInt && size.as_int() >= 0) {
+      return static_cast<uint64_t>(size.as_int());
+    }
+    if (!size.is_integer()) fail(line.number, "missing integer 'size'");
+    std::string text = size.integer_text();
     uint64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) {
       fail(line.number, "'size' " + text + " is not a byte count");
     }
     return value;
-  }
-
-  Hash parse_hash(const Line& line, const Json* hash) const {
-    if (hash == nullptr || !hash->is_object()) fail(line.number, "missing 'hash' object");
-    const Json* type = hash->find("type");
-    const Json* value = hash->find("value");
-    if (type == nullptr || !type->is_string() || value == nullptr || !value->is_string()) {
-      fail(line.number, "'hash' needs string 'type' and 'value'");
-    }
-    if (hash->size() != 2) fail(line.number, "'hash' has keys other than 'type' and 'value'");
-    try {
-      return Hash{parse_hash_type(type->as_string()), value->as_string()};
-    } catch (const InvalidArgument& e) {
-      fail(line.number, e.what());
-    }
   }
 
   const std::string& source_;
@@ -186,12 +265,18 @@ class ManifestBuilder {
     size_t count = lines.size() - begin;
     size_t slices = (count + kLinesPerSlice - 1) / kLinesPerSlice;
     std::vector<Slice> parsed(slices);
+    // Entries are parsed straight into their final place; a directory line
+    // leaves an empty slot (no entry has an empty key) that append() removes.
+    auto& entries = manifest_.entries;
+    size_t base = entries.size() - begin;
+    entries.resize(entries.size() + count);
     auto parse_slice = [&](size_t s) {
       size_t from = begin + s * kLinesPerSlice;
       size_t to = std::min(lines.size(), from + kLinesPerSlice);
-      parsed[s].entries.reserve(to - from);
       try {
-        for (size_t i = from; i < to; ++i) parser_.parse_record(lines[i], parsed[s]);
+        for (size_t i = from; i < to; ++i) {
+          parser_.parse_record(lines[i], entries[base + i], parsed[s].directories);
+        }
       } catch (...) {
         parsed[s].error = std::current_exception();
       }
@@ -203,6 +288,9 @@ class ManifestBuilder {
     }
     append(parsed);
   }
+
+  // Reserve room for about `entries` entries, so that appending never moves them.
+  void reserve(size_t entries) { manifest_.entries.reserve(entries); }
 
   Manifest finish(uint64_t line_count) {
     if (!seen_meta_) {
@@ -218,21 +306,25 @@ class ManifestBuilder {
     for (Slice& slice : parsed) {
       if (slice.error) std::rethrow_exception(slice.error);
     }
+    bool has_gaps = false;
     for (Slice& slice : parsed) {
-      if (manifest_.entries.empty()) {
-        manifest_.entries = std::move(slice.entries);
-      } else {
-        std::move(slice.entries.begin(), slice.entries.end(),
-                  std::back_inserter(manifest_.entries));
-      }
+      has_gaps = has_gaps || !slice.directories.empty();
       std::move(slice.directories.begin(), slice.directories.end(),
                 std::back_inserter(manifest_.directories));
     }
+    if (has_gaps) {
+      auto& entries = manifest_.entries;
+      entries.erase(std::remove_if(entries.begin() + first_unchecked_, entries.end(),
+                                   [](const ManifestEntry& e) { return e.logical_key.empty(); }),
+                    entries.end());
+    }
+    first_unchecked_ = manifest_.entries.size();
   }
 
   const ManifestReadOptions& options_;
   LineParser parser_;
   Manifest manifest_;
+  size_t first_unchecked_ = 0;  // entries before this index have no empty slots
   bool seen_meta_ = false;
 };
 
@@ -254,6 +346,7 @@ Manifest read_manifest(std::string_view text, const ManifestReadOptions& options
   ManifestBuilder builder(options);
   std::vector<Line> lines;
   size_t used = split_lines(text, 1, lines);
+  builder.reserve(lines.size());
   if (used < text.size()) {
     // A last record without its '\n' is accepted, as jsonlines readers do.
     lines.push_back(Line{text.substr(used), lines.size() + 1});
@@ -265,23 +358,49 @@ Manifest read_manifest(std::string_view text, const ManifestReadOptions& options
 
 namespace {
 
-// Read up to `want` bytes at the end of `buffer`; return the count (0 at EOF).
-size_t read_some(int fd, const std::string& path, std::string& buffer, size_t want) {
-  size_t old = buffer.size();
-  buffer.resize(old + want);
-  while (true) {
-    ssize_t n = ::read(fd, buffer.data() + old, want);
-    if (n >= 0) {
-      buffer.resize(old + static_cast<size_t>(n));
-      return static_cast<size_t>(n);
-    }
-    if (errno != EINTR) throw_io_error("cannot read manifest", path, errno);
-  }
-}
-
 struct FdCloser {
   int fd;
   ~FdCloser() { ::close(fd); }
+};
+
+// A read buffer that is never zero-filled: `data[0, size)` holds unread bytes.
+class BlockBuffer {
+ public:
+  explicit BlockBuffer(size_t capacity)
+      : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
+
+  std::string_view view() const { return {data_.get(), size_}; }
+
+  // Read once into the free space (growing it when full); return 0 at EOF.
+  size_t fill(int fd, const std::string& path) {
+    if (size_ == capacity_) grow();
+    while (true) {
+      ssize_t n = ::read(fd, data_.get() + size_, capacity_ - size_);
+      if (n >= 0) {
+        size_ += static_cast<size_t>(n);
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) throw_io_error("cannot read manifest", path, errno);
+    }
+  }
+
+  // Drop the first `used` bytes, keeping the partial line that follows.
+  void consume(size_t used) {
+    std::memmove(data_.get(), data_.get() + used, size_ - used);
+    size_ -= used;
+  }
+
+ private:
+  void grow() {
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity_ * 2);
+    std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ *= 2;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t capacity_;
+  size_t size_ = 0;
 };
 
 }  // namespace
@@ -291,29 +410,35 @@ Manifest read_manifest_file(const std::string& path, ManifestReadOptions options
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_io_error("cannot open manifest", path, errno);
   FdCloser closer{fd};
+  struct stat st {};
+  uint64_t file_size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
   ManifestBuilder builder(options);
   size_t limit = builder.max_record_size();
-  std::string buffer;
+  BlockBuffer buffer(kBlockSize);
   std::vector<Line> lines;
   uint64_t next_line = 1;
   bool eof = false;
   while (!eof) {
-    eof = read_some(fd, path, buffer, kBlockSize) == 0;
+    eof = buffer.fill(fd, path) == 0;
+    std::string_view text = buffer.view();
     lines.clear();
-    size_t used = split_lines(buffer, next_line, lines);
-    if (eof && used < buffer.size()) {
-      lines.push_back(Line{std::string_view(buffer).substr(used), next_line + lines.size()});
-      used = buffer.size();
+    size_t used = split_lines(text, next_line, lines);
+    if (eof && used < text.size()) {
+      lines.push_back(Line{text.substr(used), next_line + lines.size()});
+      used = text.size();
     }
     // A partial line longer than the limit will fail anyway: say so now
     // instead of buffering a runaway record.
-    if (!eof && lines.empty() && buffer.size() - used > limit + 1) {
-      Line partial{std::string_view(buffer).substr(used), next_line};
-      LineParser(options, limit).parse_json(partial);
+    if (!eof && lines.empty() && text.size() - used > limit + 1) {
+      LineParser(options, limit).parse_json(Line{text.substr(used), next_line});
+    }
+    if (next_line == 1 && lines.size() > 1 && file_size > used) {
+      // Estimate the entry count from the first block, with some slack.
+      builder.reserve(static_cast<size_t>(file_size / (used / lines.size()) * 11 / 10));
     }
     next_line += lines.size();
     builder.add_lines(lines);
-    buffer.erase(0, used);
+    buffer.consume(used);
   }
   return builder.finish(next_line - 1);
 }

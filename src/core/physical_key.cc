@@ -73,12 +73,24 @@ std::optional<std::string> parse_s3_query(std::string_view url, std::string_view
   return version;
 }
 
+// Check an s3 query as parse_s3_query does, without decoding the common case.
+void check_s3_query(std::string_view url, std::string_view query) {
+  while (!query.empty()) {
+    size_t amp = query.find_first_of("&;");
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == "versionId") continue;
+    parse_s3_query(url, pair);  // decodes, and throws for any other parameter
+  }
+}
+
 void validate(std::string_view url) {
   UrlParts parts = split_url(url);
   if (parts.has_fragment) bad_url(url, "a fragment ('#') is not allowed");
   if (scheme_is(parts.scheme, "s3")) {
     if (parts.netloc.empty()) bad_url(url, "missing bucket");
-    parse_s3_query(url, parts.query);
+    check_s3_query(url, parts.query);
     return;
   }
   if (scheme_is(parts.scheme, "file")) {
@@ -155,9 +167,9 @@ std::string url_unquote(std::string_view text, bool plus_is_space) {
   return out;
 }
 
-PhysicalKey PhysicalKey::from_url(std::string_view url) {
+PhysicalKey PhysicalKey::from_url(std::string url) {
   validate(url);
-  return PhysicalKey(std::string(url));
+  return PhysicalKey(std::move(url));
 }
 
 PhysicalKey PhysicalKey::from_local_path(std::string_view path) {
