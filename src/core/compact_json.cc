@@ -1,7 +1,188 @@
 #include "quilt/compact_json.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "core/json_internal.h"
+#include "quilt/errors.h"
+
 namespace quilt {
 namespace {
+
+// Rewrites the compact text our encoder wrote into the canonical form without
+// building a tree: the text is known to be well formed and normalized
+// (numbers already print as Python prints them, strings carry only the
+// escapes both forms share), so only separators, key order and non-ASCII
+// characters change. Anything it does not expect makes it give up (return
+// false) and the caller parses instead: keys with escapes, whose order must
+// be decided on decoded text, are the common case of that.
+class CanonicalTranscoder {
+ public:
+  CanonicalTranscoder(std::string_view text, std::string& out) : text_(text), out_(out) {}
+
+  bool run() { return value() && pos_ == text_.size(); }
+
+ private:
+  struct Member {
+    std::string_view key;  // raw bytes between the quotes
+    size_t value_begin;
+    size_t value_end;
+  };
+
+  bool value() {
+    if (pos_ >= text_.size()) return false;
+    switch (text_[pos_]) {
+      case '{':
+        return object();
+      case '[':
+        return array();
+      case '"':
+        return string();
+      default:
+        return scalar();
+    }
+  }
+
+  bool object() {
+    ++pos_;
+    std::vector<Member> members;
+    if (peek() == '}') {
+      ++pos_;
+      out_ += "{}";
+      return true;
+    }
+    for (;;) {
+      size_t key_begin = pos_;
+      if (!skip_string() ) return false;
+      std::string_view key = text_.substr(key_begin + 1, pos_ - key_begin - 2);
+      if (key.find('\\') != std::string_view::npos || !expect(": ")) return false;
+      size_t value_begin = pos_;
+      if (!skip_value()) return false;
+      members.push_back({key, value_begin, pos_});
+      if (peek() == '}') break;
+      if (!expect(", ")) return false;
+    }
+    ++pos_;
+    std::sort(members.begin(), members.end(),
+              [](const Member& a, const Member& b) { return a.key < b.key; });
+    size_t end = pos_;
+    out_.push_back('{');
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i != 0) out_.push_back(',');
+      detail::append_canonical_string(out_, members[i].key);
+      out_.push_back(':');
+      pos_ = members[i].value_begin;
+      if (!value() || pos_ != members[i].value_end) return false;
+    }
+    out_.push_back('}');
+    pos_ = end;
+    return true;
+  }
+
+  bool array() {
+    ++pos_;
+    out_.push_back('[');
+    if (peek() != ']') {
+      for (;;) {
+        if (!value()) return false;
+        if (peek() == ']') break;
+        if (!expect(", ")) return false;
+        out_.push_back(',');
+      }
+    }
+    ++pos_;
+    out_.push_back(']');
+    return true;
+  }
+
+  // Copy a string, escaping what the canonical form escapes and the compact
+  // form does not: non-ASCII characters and DEL.
+  bool string() {
+    size_t begin = pos_;
+    if (!skip_string()) return false;
+    std::string_view body = text_.substr(begin + 1, pos_ - begin - 2);
+    bool plain = std::all_of(body.begin(), body.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x7F;
+    });
+    if (plain) {
+      out_.append(text_.substr(begin, pos_ - begin));  // escapes are the same in both forms
+      return true;
+    }
+    // Mixed: decode the escapes we wrote and re-encode the whole string.
+    Json decoded;
+    try {
+      decoded = Json::parse(text_.substr(begin, pos_ - begin));
+    } catch (const Error&) {
+      return false;
+    }
+    detail::append_canonical_string(out_, decoded.as_string());
+    return true;
+  }
+
+  bool scalar() {
+    size_t begin = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
+           text_[pos_] != ']') {
+      ++pos_;
+    }
+    if (pos_ == begin) return false;
+    out_.append(text_.substr(begin, pos_ - begin));
+    return true;
+  }
+
+  // Advance past a string starting at pos_ (which must be '"').
+  bool skip_string() {
+    if (peek() != '"') return false;
+    for (++pos_; pos_ < text_.size(); ++pos_) {
+      char c = text_[pos_];
+      if (c == '\\') {
+        ++pos_;
+      } else if (c == '"') {
+        ++pos_;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool skip_value() {
+    int depth = 0;
+    do {
+      char c = peek();
+      if (c == '"') {
+        if (!skip_string()) return false;
+        continue;
+      }
+      if (c == '\0') return false;
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      if (depth < 0) return false;
+      ++pos_;
+      if (depth == 0 && c != '{' && c != '[' && c != '}' && c != ']') {
+        // A scalar: run to its end.
+        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
+               text_[pos_] != ']') {
+          ++pos_;
+        }
+      }
+    } while (depth > 0);
+    return true;
+  }
+
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+  bool expect(std::string_view s) {
+    if (text_.substr(pos_, s.size()) != s) return false;
+    pos_ += s.size();
+    return true;
+  }
+
+  std::string_view text_;
+  std::string& out_;
+  size_t pos_ = 0;
+};
 
 // True when the text may hold NaN or Infinity outside a string: the only
 // values quilt3 refuses to write. A false positive merely costs a parse.
@@ -34,6 +215,9 @@ void CompactJson::dump_canonical(std::string& out) const {
     out += "{}";
     return;
   }
+  size_t mark = out.size();
+  if (CanonicalTranscoder(text_, out).run()) return;
+  out.resize(mark);
   value().dump_canonical(out);
 }
 
