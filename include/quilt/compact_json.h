@@ -20,6 +20,11 @@ class CompactJson {
   /// Encode `value` (any JSON value).
   CompactJson(const Json& value);  // NOLINT: implicit, so `entry.meta = json` reads naturally
 
+  /// Read JSON text of any form (Json::parse semantics). Text that is already
+  /// in the compact form, as quilt3 writes it, is taken as it is without
+  /// building a tree. Throws Corrupt for text that is not JSON.
+  static CompactJson from_json_text(std::string_view text);
+
   /// Return the value (parsed from the text).
   Json value() const;
   /// The text; empty for `{}`.

@@ -1,6 +1,7 @@
 #include "quilt/compact_json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -191,7 +192,152 @@ bool may_hold_non_finite(std::string_view text) noexcept {
          text.find("Infinity") != std::string_view::npos;
 }
 
+// Checks, without building anything, that JSON text is exactly what our
+// compact encoder would write for its value: separators ", " and ": ", no
+// other whitespace, numbers printed as Python prints them, strings with
+// raw UTF-8 and only the short escapes, no duplicate keys. Anything it is not
+// sure about answers false; the caller then parses and re-encodes.
+class CompactChecker {
+ public:
+  explicit CompactChecker(std::string_view text) : text_(text) {}
+
+  bool run() { return value(0) && pos_ == text_.size(); }
+
+ private:
+  static constexpr int kMaxDepth = 64;  // deeper values take the parsing path
+
+  bool value(int depth) {
+    switch (peek()) {
+      case '{':
+        return depth < kMaxDepth && object(depth);
+      case '[':
+        return depth < kMaxDepth && array(depth);
+      case '"':
+        return string();
+      case 't':
+        return word("true");
+      case 'f':
+        return word("false");
+      case 'n':
+        return word("null");
+      case 'N':
+        return word("NaN");
+      case 'I':
+        return word("Infinity");
+      default:
+        return number();
+    }
+  }
+
+  bool object(int depth) {
+    ++pos_;
+    if (peek() == '}') return ++pos_, true;
+    std::string_view keys[16];
+    size_t count = 0;
+    for (;;) {
+      size_t begin = pos_;
+      if (!string()) return false;
+      std::string_view key = text_.substr(begin, pos_ - begin);
+      if (count == 16 || key.find('\\') != std::string_view::npos) return false;
+      for (size_t i = 0; i < count; ++i) {
+        if (keys[i] == key) return false;  // a duplicate: Python keeps the last value
+      }
+      keys[count++] = key;
+      if (!expect(": ") || !value(depth + 1)) return false;
+      if (peek() == '}') return ++pos_, true;
+      if (!expect(", ")) return false;
+    }
+  }
+
+  bool array(int depth) {
+    ++pos_;
+    if (peek() == ']') return ++pos_, true;
+    for (;;) {
+      if (!value(depth + 1)) return false;
+      if (peek() == ']') return ++pos_, true;
+      if (!expect(", ")) return false;
+    }
+  }
+
+  bool string() {
+    if (peek() != '"') return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(text_.data());
+    const auto* end = p + text_.size();
+    for (++pos_; pos_ < text_.size();) {
+      unsigned char c = p[pos_];
+      if (c == '"') return ++pos_, true;
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        if (pos_ + 1 >= text_.size()) return false;
+        char e = static_cast<char>(p[pos_ + 1]);
+        if (std::strchr("\"\\bfnrt", e) == nullptr || e == '\0') return false;
+        pos_ += 2;
+      } else if (c >= 0x80) {
+        char32_t cp;
+        int n = detail::decode_utf8(p + pos_, end, cp, false);
+        if (n == 0) return false;
+        pos_ += static_cast<size_t>(n);
+      } else {
+        ++pos_;
+      }
+    }
+    return false;
+  }
+
+  bool number() {
+    size_t begin = pos_;
+    if (peek() == '-') {
+      ++pos_;
+      if (peek() == 'I') return word("Infinity");
+    }
+    size_t digits = pos_;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+    size_t n = pos_ - digits;
+    if (n == 0 || (n > 1 && text_[digits] == '0')) return false;
+    bool is_float = pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e');
+    if (!is_float) {
+      // "-0" prints as "0"; very long integers take the parsing path.
+      return n <= 4000 && !(n == 1 && text_[digits] == '0' && digits != begin);
+    }
+    while (pos_ < text_.size() && std::strchr("0123456789.e+-", text_[pos_]) != nullptr &&
+           text_[pos_] != '\0') {
+      ++pos_;
+    }
+    std::string_view literal = text_.substr(begin, pos_ - begin);
+    double d = 0;
+    auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), d);
+    if (ec != std::errc() || end != literal.data() + literal.size()) return false;
+    printed_.clear();
+    append_python_float(printed_, d);
+    return printed_ == literal;
+  }
+
+  bool word(std::string_view w) { return expect(w); }
+
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+  bool expect(std::string_view s) {
+    if (text_.substr(pos_, s.size()) != s) return false;
+    pos_ += s.size();
+    return true;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  std::string printed_;
+};
+
 }  // namespace
+
+CompactJson CompactJson::from_json_text(std::string_view text) {
+  CompactJson out;
+  if (text == "{}") return out;
+  if (CompactChecker(text).run()) {
+    out.text_.assign(text);
+    return out;
+  }
+  return CompactJson(Json::parse(text));
+}
 
 CompactJson::CompactJson(const Json& value) {
   if (value.is_object() && value.empty()) return;

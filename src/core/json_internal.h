@@ -51,6 +51,10 @@ class JsonCursor {
   bool read_string(std::string& out);
   /// Skip whitespace and read any value into `out`.
   bool read_value(Json& out);
+  /// Skip whitespace and the next value without decoding it; set `span` to its
+  /// text. Only the structure is checked (brackets, string ends): the caller
+  /// validates the span itself.
+  bool skip_value(std::string_view& span) noexcept;
   /// True when only whitespace is left.
   bool at_end() noexcept;
 

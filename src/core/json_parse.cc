@@ -544,6 +544,38 @@ bool JsonCursor::read_value(Json& out) {
   }
 }
 
+bool JsonCursor::skip_value(std::string_view& span) noexcept {
+  if (!skip_to_token()) return false;
+  const size_t begin = pos_;
+  int depth = 0;
+  while (pos_ < text_.size()) {
+    const char c = text_[pos_];
+    if (c == '"') {
+      for (++pos_; pos_ < text_.size() && text_[pos_] != '"'; ++pos_) {
+        if (text_[pos_] == '\\') ++pos_;
+      }
+      if (pos_ >= text_.size()) return false;  // unterminated
+      ++pos_;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++pos_;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) break;
+      --depth;
+      ++pos_;
+    } else if (c == ',' && depth == 0) {
+      break;
+    } else {
+      ++pos_;
+    }
+    if (depth == 0 && (c == '"' || c == '}' || c == ']')) break;
+  }
+  size_t end = pos_;
+  while (end > begin && is_ws(text_[end - 1])) --end;
+  span = text_.substr(begin, end - begin);
+  return depth == 0 && end > begin;
+}
+
 bool JsonCursor::at_end() noexcept { return !skip_to_token(); }
 
 }  // namespace detail

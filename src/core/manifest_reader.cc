@@ -43,7 +43,9 @@ struct RawEntry {
   Json size;
   std::string hash_type;
   std::string hash_value;
-  Json meta;
+  Json meta;                    // the general path's meta
+  std::string_view meta_text;   // the fast path's meta, as it stands in the line
+  bool has_meta_text = false;
 };
 
 bool read_physical_keys(detail::JsonCursor& c, std::string& first) {
@@ -90,7 +92,7 @@ bool parse_entry_fast(std::string_view text, RawEntry& raw) {
     } else if (key == "hash") {
       bit = 8, ok = read_hash(c, raw);
     } else if (key == "meta") {
-      bit = 16, ok = c.read_value(raw.meta);
+      bit = 16, ok = c.skip_value(raw.meta_text), raw.has_meta_text = true;
     }
     if (!ok || (seen & bit)) return false;
     seen |= bit;
@@ -207,10 +209,24 @@ class LineParser {
       fail(line.number, e.what());
     }
     entry.size = parse_size(line, raw.size);
+    if (raw.has_meta_text) {
+      entry.meta = meta_from_text(line, raw.meta_text);
+      return;
+    }
     // quilt3 treats a missing or null entry meta as {}.
     if (!raw.meta.is_null()) {
       if (!raw.meta.is_object()) fail(line.number, "'meta' must be an object");
       entry.meta = CompactJson(raw.meta);
+    }
+  }
+
+  CompactJson meta_from_text(const Line& line, std::string_view text) const {
+    if (text == "null") return CompactJson();
+    if (text.front() != '{') fail(line.number, "'meta' must be an object");
+    try {
+      return CompactJson::from_json_text(text);
+    } catch (const Corrupt& e) {
+      fail(line.number, std::string("'meta': ") + e.what());
     }
   }
 

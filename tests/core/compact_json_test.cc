@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -110,6 +111,41 @@ TEST(CompactJson, CanonicalAgreesWithTreeEncoder) {
     ASSERT_EQ(got, v.canonical()) << "compact text: " << c.text();
     ASSERT_TRUE(c.value() == v || c.text().find("NaN") != std::string::npos);
   }
+}
+
+// Whatever form JSON text comes in, from_json_text keeps the value exactly as
+// parsing and re-encoding would; text already compact is kept byte for byte.
+TEST(CompactJson, FromJsonTextEqualsParseThenEncode) {
+  RandomJson gen(777);
+  std::mt19937 rng(99);
+  const char* edits[][2] = {{", ", ","}, {": ", ":"}, {"1", "1E0"}, {"0", "0.0"}, {"é", "\\u00e9"},
+                            {"\"a\"", "\"\\u0061\""}, {"{", "{ "}, {"1.", "01."}, {"-0", "-0"}};
+  for (int i = 0; i < 4000; ++i) {
+    Json v = gen.value();
+    if (!v.is_object()) continue;
+    std::string text;
+    v.dump_manifest(text, /*allow_nan=*/true);
+    CompactJson direct = CompactJson::from_json_text(text);
+    ASSERT_EQ(direct.text(), CompactJson(v).text()) << text;
+    // An edited variant: maybe still JSON, maybe not; both paths must agree.
+    std::string edited = text;
+    const auto& edit = edits[rng() % 9];
+    size_t at = edited.find(edit[0]);
+    if (at != std::string::npos) edited.replace(at, std::strlen(edit[0]), edit[1]);
+    std::string want;
+    try {
+      want = CompactJson(Json::parse(edited)).text();
+    } catch (const Corrupt&) {
+      EXPECT_THROW(CompactJson::from_json_text(edited), Corrupt) << edited;
+      continue;
+    }
+    ASSERT_EQ(CompactJson::from_json_text(edited).text(), want) << edited;
+  }
+  // Duplicate keys: the first position, the last value.
+  EXPECT_EQ(CompactJson::from_json_text("{\"a\": 1, \"b\": 2, \"a\": 3}").text(),
+            "{\"a\": 3, \"b\": 2}");
+  EXPECT_EQ(CompactJson::from_json_text("{\"x\": 1E5, \"y\": -0}").text(), "{\"x\": 100000.0, \"y\": 0}");
+  EXPECT_TRUE(CompactJson::from_json_text("{}").is_empty_object());
 }
 
 }  // namespace
