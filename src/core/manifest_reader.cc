@@ -9,6 +9,7 @@
 #include <memory>
 #include <cstdlib>
 #include <exception>
+#include <latch>
 #include <string>
 #include <vector>
 
@@ -267,11 +268,24 @@ class ManifestBuilder {
  public:
   explicit ManifestBuilder(const ManifestReadOptions& options)
       : options_(options), parser_(options, resolve_max_record_size(options)) {}
+  ManifestBuilder(const ManifestBuilder&) = delete;
+  ManifestBuilder& operator=(const ManifestBuilder&) = delete;
+  ~ManifestBuilder() {
+    if (pending_) pending_->wait();  // tasks still point into this object
+  }
 
   size_t max_record_size() const { return resolve_max_record_size(options_); }
 
   // Parse complete lines (without their '\n').
   void add_lines(std::vector<Line>& lines) {
+    start(lines);
+    wait();
+  }
+
+  // Start parsing `lines` on the pool and return at once (without a pool,
+  // parse them now). `lines` and the bytes they view must stay untouched
+  // until wait(). REQUIRES: no parse under way.
+  void start(std::vector<Line>& lines) {
     size_t begin = 0;
     if (!seen_meta_ && !lines.empty()) {
       manifest_.meta = parser_.parse_meta(lines[0]);
@@ -280,29 +294,46 @@ class ManifestBuilder {
     }
     size_t count = lines.size() - begin;
     size_t slices = (count + kLinesPerSlice - 1) / kLinesPerSlice;
-    std::vector<Slice> parsed(slices);
+    parsed_.assign(slices, Slice{});
     // Entries are parsed straight into their final place; a directory line
     // leaves an empty slot (no entry has an empty key) that append() removes.
+    // Nothing resizes the vector while tasks write into it: that happens
+    // only here, after the previous wait().
     auto& entries = manifest_.entries;
-    size_t base = entries.size() - begin;
+    ManifestEntry* slots = nullptr;
     entries.resize(entries.size() + count);
-    auto parse_slice = [&](size_t s) {
+    slots = entries.data() + (entries.size() - count);
+    auto parse_slice = [this, &lines, begin, slots](size_t s) {
       size_t from = begin + s * kLinesPerSlice;
       size_t to = std::min(lines.size(), from + kLinesPerSlice);
       try {
         for (size_t i = from; i < to; ++i) {
-          parser_.parse_record(lines[i], entries[base + i], parsed[s].directories);
+          parser_.parse_record(lines[i], slots[i - begin], parsed_[s].directories);
         }
       } catch (...) {
-        parsed[s].error = std::current_exception();
+        parsed_[s].error = std::current_exception();
       }
     };
-    if (options_.pool != nullptr && slices > 1) {
-      options_.pool->parallel_for(slices, parse_slice);
-    } else {
+    if (options_.pool == nullptr || slices < 2) {
       for (size_t s = 0; s < slices; ++s) parse_slice(s);
+      return;
     }
-    append(parsed);
+    pending_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(slices));
+    for (size_t s = 0; s < slices; ++s) {
+      options_.pool->submit([this, parse_slice, s] {
+        parse_slice(s);
+        pending_->count_down();
+      });
+    }
+  }
+
+  // Wait for the parse start() began and take in its results.
+  void wait() {
+    if (pending_) {
+      pending_->wait();
+      pending_.reset();
+    }
+    append(parsed_);
   }
 
   // Reserve room for about `entries` entries, so that appending never moves them.
@@ -340,6 +371,8 @@ class ManifestBuilder {
   const ManifestReadOptions& options_;
   LineParser parser_;
   Manifest manifest_;
+  std::vector<Slice> parsed_;         // results of the parse under way
+  std::unique_ptr<std::latch> pending_;  // counts its unfinished slices
   size_t first_unchecked_ = 0;  // entries before this index have no empty slots
   bool seen_meta_ = false;
 };
@@ -400,10 +433,12 @@ class BlockBuffer {
     }
   }
 
-  // Drop the first `used` bytes, keeping the partial line that follows.
-  void consume(size_t used) {
-    std::memmove(data_.get(), data_.get() + used, size_ - used);
-    size_ -= used;
+  void reset() { size_ = 0; }
+  void truncate(size_t size) { size_ = size; }
+  void append(std::string_view bytes) {
+    while (capacity_ - size_ < bytes.size()) grow();
+    std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+    size_ += bytes.size();
   }
 
  private:
@@ -428,34 +463,46 @@ Manifest read_manifest_file(const std::string& path, ManifestReadOptions options
   FdCloser closer{fd};
   struct stat st {};
   uint64_t file_size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+  // Two buffers: this thread reads the next block into one while the pool
+  // parses the lines of the other. They outlive the builder, whose
+  // destructor waits for a parse still under way when an error unwinds.
+  BlockBuffer buffers[2] = {BlockBuffer(kBlockSize), BlockBuffer(kBlockSize)};
+  std::vector<Line> lines[2];
   ManifestBuilder builder(options);
   size_t limit = builder.max_record_size();
-  BlockBuffer buffer(kBlockSize);
-  std::vector<Line> lines;
   uint64_t next_line = 1;
   bool eof = false;
-  while (!eof) {
+  for (int cur = 0; !eof; cur ^= 1) {
+    BlockBuffer& buffer = buffers[cur];
     eof = buffer.fill(fd, path) == 0;
     std::string_view text = buffer.view();
-    lines.clear();
-    size_t used = split_lines(text, next_line, lines);
+    lines[cur].clear();
+    size_t used = split_lines(text, next_line, lines[cur]);
     if (eof && used < text.size()) {
-      lines.push_back(Line{text.substr(used), next_line + lines.size()});
+      lines[cur].push_back(Line{text.substr(used), next_line + lines[cur].size()});
       used = text.size();
     }
     // A partial line longer than the limit will fail anyway: say so now
     // instead of buffering a runaway record.
-    if (!eof && lines.empty() && text.size() - used > limit + 1) {
+    if (!eof && lines[cur].empty() && text.size() - used > limit + 1) {
       LineParser(options, limit).parse_json(Line{text.substr(used), next_line});
     }
-    if (next_line == 1 && lines.size() > 1 && file_size > used) {
+    if (next_line == 1 && lines[cur].size() > 1 && file_size > used) {
       // Estimate the entry count from the first block, with some slack.
-      builder.reserve(static_cast<size_t>(file_size / (used / lines.size()) * 11 / 10));
+      builder.reserve(static_cast<size_t>(file_size / (used / lines[cur].size()) * 11 / 10));
     }
-    next_line += lines.size();
-    builder.add_lines(lines);
-    buffer.consume(used);
+    next_line += lines[cur].size();
+    builder.wait();  // the other buffer is free from here on
+    BlockBuffer& other = buffers[cur ^ 1];
+    other.reset();
+    other.append(text.substr(used));  // the partial line continues there
+    buffer.truncate(used);
+    builder.start(lines[cur]);
+    if (lines[cur].empty() && !eof) {
+      builder.wait();  // a block without a complete line: keep reading into `other`
+    }
   }
+  builder.wait();
   return builder.finish(next_line - 1);
 }
 
