@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <exception>
 #include <functional>
@@ -12,6 +13,7 @@
 #include "core/crc64nvme.h"
 #include "core/sha256.h"
 #include "core/sha256_chunked.h"
+#include "core/sha256_lanes.h"
 #include "core/unique_fd.h"
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
@@ -28,7 +30,9 @@ using ByteSink = std::function<void(std::span<const uint8_t>)>;
 // 2.4 us on the first touch of every 4 KiB page (as much as hashing the page),
 // while pread from the page cache copies at 12-16 GB/s when the cache holds
 // large folios. A reused buffer stays warm; and no SIGBUS if the file shrinks.
-constexpr size_t kReadBuffer = size_t{1} << 20;
+// Reads are kChunk bytes per part (the parts hashed together each get one).
+constexpr size_t kChunk = size_t{256} << 10;
+constexpr size_t kThreadBuffer = kChunk * detail::kMaxSha256Lanes;
 
 struct OpenFile {
   UniqueFd fd;
@@ -47,45 +51,86 @@ OpenFile open_file(const std::string& path) {
   throw IoError("file '" + path + "' changed size while being hashed");
 }
 
-// Return this thread's read buffer (kReadBuffer bytes, allocated once).
+// Return this thread's read buffer (kThreadBuffer bytes, allocated once).
 std::span<uint8_t> thread_buffer() {
-  thread_local std::vector<uint8_t> buffer(kReadBuffer);
+  thread_local std::vector<uint8_t> buffer(kThreadBuffer);
   return buffer;
 }
 
+// Fill `into` from the file at `offset`; return it.
+std::span<const uint8_t> read_exact(int fd, uint64_t offset, std::span<uint8_t> into,
+                                    const std::string& path) {
+  size_t done = 0;
+  while (done < into.size()) {
+    ssize_t n = ::pread(fd, into.data() + done, into.size() - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", path, errno);
+    if (n == 0) throw_changed(path);
+    done += static_cast<size_t>(n);
+  }
+  return into;
+}
+
 // Feed bytes [offset, offset + length) of a regular file to `sink`, in pieces
-// of up to kReadBuffer bytes. `sink` must not read files itself (the buffer
+// of up to kThreadBuffer bytes. `sink` must not read files itself (the buffer
 // belongs to this thread).
 void read_range(int fd, uint64_t offset, uint64_t length, const std::string& path,
                 const ByteSink& sink) {
   std::span<uint8_t> buffer = thread_buffer();
   while (length > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(length, buffer.size()));
-    ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_io_error("cannot read", path, errno);
-    if (n == 0) throw_changed(path);
-    sink(buffer.first(static_cast<size_t>(n)));
-    offset += static_cast<uint64_t>(n);
-    length -= static_cast<uint64_t>(n);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(length, buffer.size()));
+    sink(read_exact(fd, offset, buffer.first(n), path));
+    offset += n;
+    length -= n;
   }
 }
 
-Sha256Digest hash_part(int fd, uint64_t offset, uint64_t length, const std::string& path) {
-  detail::Sha256 sha;
-  read_range(fd, offset, length, path, [&](std::span<const uint8_t> bytes) { sha.update(bytes); });
+// The parts first..first+count-1 of a file cut in parts of `part_size` bytes,
+// hashed together on this thread.
+struct PartGroup {
+  uint64_t file_size;
+  uint64_t part_size;
+  size_t first;
+  size_t count;
+};
+
+std::vector<Sha256Digest> hash_part_group(int fd, const PartGroup& group,
+                                          const std::string& path) {
+  std::span<uint8_t> buffer = thread_buffer();
+  std::array<uint64_t, detail::kMaxSha256Lanes> offset{};
+  std::array<uint64_t, detail::kMaxSha256Lanes> left{};
+  for (size_t i = 0; i < group.count; ++i) {
+    offset[i] = (group.first + i) * group.part_size;
+    left[i] = std::min(group.part_size, group.file_size - offset[i]);
+  }
+  detail::Sha256Lanes sha(group.count);
+  std::array<std::span<const uint8_t>, detail::kMaxSha256Lanes> pieces;
+  for (bool more = true; more;) {
+    more = false;
+    for (size_t i = 0; i < group.count; ++i) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(left[i], kChunk));
+      pieces[i] = read_exact(fd, offset[i], buffer.subspan(i * kChunk, n), path);
+      offset[i] += n;
+      left[i] -= n;
+      more = more || left[i] > 0;
+    }
+    sha.update(std::span(pieces).first(group.count));
+  }
   return sha.finish();
 }
 
-// sha2-256-chunked of a regular file: its parts on the pool and this thread.
+// sha2-256-chunked of a regular file: groups of parts on the pool and this thread.
 std::string hash_chunked(const OpenFile& file, const std::string& path, ThreadPool& pool) {
   const uint64_t size = static_cast<uint64_t>(file.st.st_size);
   const uint64_t part_size = chunked_part_size(size);
   const size_t parts = static_cast<size_t>(detail::chunked_part_count(size, part_size));
+  const size_t lanes = detail::chunked_lanes(parts, pool.size());
   std::vector<Sha256Digest> digests(parts);
-  pool.parallel_for(parts, [&](size_t i) {
-    uint64_t offset = i * part_size;
-    digests[i] = hash_part(file.fd.get(), offset, std::min(part_size, size - offset), path);
+  pool.parallel_for((parts + lanes - 1) / lanes, [&](size_t g) {
+    PartGroup group{size, part_size, g * lanes, std::min(lanes, parts - g * lanes)};
+    std::vector<Sha256Digest> done = hash_part_group(file.fd.get(), group, path);
+    std::copy(done.begin(), done.end(), digests.begin() + static_cast<ptrdiff_t>(group.first));
   });
   return detail::chunked_value(digests);
 }

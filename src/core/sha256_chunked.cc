@@ -1,8 +1,11 @@
 #include "core/sha256_chunked.h"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <vector>
 
+#include "core/sha256_lanes.h"
 #include "quilt/hasher.h"
 #include "quilt/thread_pool.h"
 
@@ -22,19 +25,35 @@ std::string chunked_value(std::span<const Sha256Digest> part_digests) {
   return to_base64(top.finish());
 }
 
+size_t chunked_lanes(size_t parts, size_t threads) noexcept {
+  size_t per_thread = (parts + std::max<size_t>(threads, 1) - 1) / std::max<size_t>(threads, 1);
+  return std::clamp<size_t>(per_thread, 1, kMaxSha256Lanes);
+}
+
 std::string chunked_hash(std::span<const uint8_t> bytes, ThreadPool* pool) {
   const uint64_t part_size = chunked_part_size(bytes.size());
   const size_t parts = static_cast<size_t>(chunked_part_count(bytes.size(), part_size));
+  const size_t lanes = chunked_lanes(parts, pool != nullptr ? pool->size() : 1);
+  const size_t groups = (parts + lanes - 1) / lanes;
   std::vector<Sha256Digest> digests(parts);
-  auto hash_part = [&](size_t i) {
-    size_t offset = static_cast<size_t>(i * part_size);
-    size_t length = std::min(static_cast<size_t>(part_size), bytes.size() - offset);
-    digests[i] = sha256(bytes.subspan(offset, length));
+  // Each group of `lanes` consecutive parts is hashed together on one thread.
+  auto hash_group = [&](size_t g) {
+    size_t first = g * lanes;
+    size_t count = std::min(lanes, parts - first);
+    std::array<std::span<const uint8_t>, kMaxSha256Lanes> pieces;
+    for (size_t i = 0; i < count; ++i) {
+      size_t offset = static_cast<size_t>((first + i) * part_size);
+      pieces[i] = bytes.subspan(offset, std::min(static_cast<size_t>(part_size), bytes.size() - offset));
+    }
+    Sha256Lanes sha(count);
+    sha.update(std::span(pieces).first(count));
+    std::vector<Sha256Digest> group = sha.finish();
+    std::copy(group.begin(), group.end(), digests.begin() + static_cast<ptrdiff_t>(first));
   };
-  if (pool != nullptr && parts > 1) {
-    pool->parallel_for(parts, hash_part);
+  if (pool != nullptr && groups > 1) {
+    pool->parallel_for(groups, hash_group);
   } else {
-    for (size_t i = 0; i < parts; ++i) hash_part(i);
+    for (size_t g = 0; g < groups; ++g) hash_group(g);
   }
   return chunked_value(digests);
 }

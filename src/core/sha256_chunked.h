@@ -22,6 +22,11 @@ constexpr uint64_t chunked_part_count(uint64_t size, uint64_t part_size) noexcep
   return size / part_size + (size % part_size != 0 ? 1 : 0);
 }
 
+/// Return how many parts one thread should hash together (Sha256Lanes) when
+/// `parts` parts are spread over `threads` threads: enough to give every
+/// thread work, at most kMaxSha256Lanes.
+size_t chunked_lanes(size_t parts, size_t threads) noexcept;
+
 /// Return the sha2-256-chunked value (base64) of the part digests, in order.
 std::string chunked_value(std::span<const Sha256Digest> part_digests);
 

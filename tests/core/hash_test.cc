@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/sha256.h"
+#include "core/sha256_lanes.h"
 #include "quilt/errors.h"
 #include "quilt/hash.h"
 #include "quilt/hasher.h"
@@ -150,6 +151,7 @@ TEST(ChunkedHash, MatchesPythonHashlibAroundPartBoundaries) {
     std::vector<uint8_t> data = pattern_bytes(sizes[i]);
     EXPECT_EQ(hash_bytes(data, HashType::kSha2256Chunked, &pool).value, expected[i])
         << "size " << sizes[i];
+    EXPECT_EQ(hash_bytes(data).value, expected[i]) << "size " << sizes[i] << ", no pool";
   }
 }
 
@@ -180,6 +182,68 @@ TEST(Sha256Hash, VerifyAcceptsEitherHexCase) {
   EXPECT_TRUE(verify_bytes(bytes, Hash{HashType::kSha256, upper}));
   EXPECT_FALSE(verify_bytes(bytes, Hash{HashType::kSha256, hex.substr(1)}));
   EXPECT_FALSE(verify_bytes(bytes, Hash{HashType::kSha2256Chunked, hex}));
+}
+
+// Feed each lane its own message in random pieces, all lanes at each step,
+// and compare every digest with OpenSSL's.
+void check_lanes(size_t lanes, bool allow_sha_ni, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<uint8_t>> messages(lanes);
+  for (auto& m : messages) {
+    size_t length = rng() % 4 == 0 ? rng() % 3 * 64 + rng() % 2 : rng() % 70000;
+    m.resize(length);
+    for (uint8_t& b : m) b = static_cast<uint8_t>(rng());
+  }
+  detail::Sha256Lanes sha(lanes, allow_sha_ni);
+  std::vector<size_t> at(lanes, 0);
+  for (bool more = true; more;) {
+    more = false;
+    std::vector<std::span<const uint8_t>> pieces(lanes);
+    for (size_t i = 0; i < lanes; ++i) {
+      size_t n = std::min<size_t>(messages[i].size() - at[i], rng() % 3 == 0 ? rng() % 70 : rng() % 9000);
+      pieces[i] = std::span<const uint8_t>(messages[i]).subspan(at[i], n);
+      at[i] += n;
+      more = more || at[i] < messages[i].size();
+    }
+    sha.update(pieces);
+  }
+  std::vector<detail::Sha256Digest> digests = sha.finish();
+  ASSERT_EQ(digests.size(), lanes);
+  for (size_t i = 0; i < lanes; ++i) {
+    EXPECT_EQ(digests[i], detail::sha256(messages[i]))
+        << "lanes=" << lanes << " lane=" << i << " length=" << messages[i].size()
+        << " sha_ni=" << allow_sha_ni << " seed=" << seed;
+  }
+}
+
+TEST(Sha256Hash, LanesMatchOpenSsl) {
+  if (!detail::cpu_has_sha_ni()) {
+    std::printf("note: no SHA-NI on this CPU; only the OpenSSL path of Sha256Lanes runs\n");
+  }
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    for (size_t lanes = 1; lanes <= detail::kMaxSha256Lanes; ++lanes) {
+      check_lanes(lanes, true, seed);
+      check_lanes(lanes, false, seed);
+    }
+  }
+}
+
+TEST(Sha256Hash, LanesPaddingBoundaries) {
+  // Lengths where the padding needs one block or two: 55, 56, 63, 64, 119, 120.
+  std::vector<uint8_t> data = pattern_bytes(200);
+  for (size_t n : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 119u, 120u, 128u, 200u}) {
+    detail::Sha256Lanes sha(4);
+    std::span<const uint8_t> m(data.data(), n);
+    std::vector<std::span<const uint8_t>> pieces = {m, m.first(n / 2), {}, m.last(n / 3)};
+    sha.update(pieces);
+    std::vector<detail::Sha256Digest> d = sha.finish();
+    EXPECT_EQ(d[0], detail::sha256(m)) << n;
+    EXPECT_EQ(d[1], detail::sha256(m.first(n / 2))) << n;
+    EXPECT_EQ(d[2], detail::sha256({})) << n;
+    EXPECT_EQ(d[3], detail::sha256(m.last(n / 3))) << n;
+  }
+  EXPECT_THROW(detail::Sha256Lanes(0), InvalidArgument);
+  EXPECT_THROW(detail::Sha256Lanes(detail::kMaxSha256Lanes + 1), InvalidArgument);
 }
 
 TEST(HashEncoding, Base64PaddingForms) {
