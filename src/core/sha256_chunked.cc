@@ -30,8 +30,8 @@ size_t chunked_lanes(size_t parts, size_t threads) noexcept {
   return std::clamp<size_t>(per_thread, 1, kMaxSha256Lanes);
 }
 
-std::string chunked_hash(std::span<const uint8_t> bytes, ThreadPool* pool) {
-  const uint64_t part_size = chunked_part_size(bytes.size());
+std::vector<Sha256Digest> hash_parts(std::span<const uint8_t> bytes, uint64_t part_size,
+                                     ThreadPool* pool) {
   const size_t parts = static_cast<size_t>(chunked_part_count(bytes.size(), part_size));
   const size_t lanes = chunked_lanes(parts, pool != nullptr ? pool->size() : 1);
   const size_t groups = (parts + lanes - 1) / lanes;
@@ -42,8 +42,9 @@ std::string chunked_hash(std::span<const uint8_t> bytes, ThreadPool* pool) {
     size_t count = std::min(lanes, parts - first);
     std::array<std::span<const uint8_t>, kMaxSha256Lanes> pieces;
     for (size_t i = 0; i < count; ++i) {
-      size_t offset = static_cast<size_t>((first + i) * part_size);
-      pieces[i] = bytes.subspan(offset, std::min(static_cast<size_t>(part_size), bytes.size() - offset));
+      uint64_t offset = (first + i) * part_size;
+      pieces[i] = bytes.subspan(static_cast<size_t>(offset),
+                                static_cast<size_t>(std::min(part_size, bytes.size() - offset)));
     }
     Sha256Lanes sha(count);
     sha.update(std::span(pieces).first(count));
@@ -55,7 +56,11 @@ std::string chunked_hash(std::span<const uint8_t> bytes, ThreadPool* pool) {
   } else {
     for (size_t g = 0; g < groups; ++g) hash_group(g);
   }
-  return chunked_value(digests);
+  return digests;
+}
+
+std::string chunked_hash(std::span<const uint8_t> bytes, ThreadPool* pool) {
+  return chunked_value(hash_parts(bytes, chunked_part_size(bytes.size()), pool));
 }
 
 }  // namespace detail

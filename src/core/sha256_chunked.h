@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/sha256.h"
 
@@ -29,6 +30,11 @@ size_t chunked_lanes(size_t parts, size_t threads) noexcept;
 
 /// Return the sha2-256-chunked value (base64) of the part digests, in order.
 std::string chunked_value(std::span<const Sha256Digest> part_digests);
+
+/// Return the digests of `bytes` cut in parts of `part_size` (the last may be
+/// shorter), hashed on `pool` (and the calling thread) when given.
+std::vector<Sha256Digest> hash_parts(std::span<const uint8_t> bytes, uint64_t part_size,
+                                     ThreadPool* pool);
 
 /// Return the sha2-256-chunked value of `bytes` in memory, hashing the parts on
 /// `pool` (and the calling thread) when given.

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -11,6 +12,7 @@
 #include "core/crc64nvme.h"
 #include "core/sha256.h"
 #include "core/sha256_chunked.h"
+#include "core/sha256_lanes.h"
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
 #include "quilt/thread_pool.h"
@@ -117,28 +119,36 @@ class ParallelParts {
   };
 
   // Hash the next queued part, if any; return whether there was one.
+  // Hash the next queued parts, two at once when there are two (Sha256Lanes
+  // interleaves them on this core); return whether there were any.
   static bool run_next(State& state) noexcept {
-    Part part;
+    std::array<Part, 2> parts;
+    size_t count = 0;
     {
       std::lock_guard lock(state.mu);
-      if (state.pending.empty()) return false;
-      part = std::move(state.pending.front());
-      state.pending.pop_front();
-      ++state.running;
+      while (count < parts.size() && !state.pending.empty()) {
+        parts[count++] = std::move(state.pending.front());
+        state.pending.pop_front();
+      }
+      if (count == 0) return false;
+      state.running += count;
     }
-    std::optional<Sha256Digest> digest;
+    std::vector<Sha256Digest> digests;
     std::exception_ptr error;
     try {
-      digest = detail::sha256(part.bytes);
+      std::array<std::span<const uint8_t>, 2> pieces = {parts[0].bytes, parts[1].bytes};
+      detail::Sha256Lanes sha(count);
+      sha.update(std::span(pieces).first(count));
+      digests = sha.finish();
     } catch (...) {
       error = std::current_exception();
     }
     {
       std::lock_guard lock(state.mu);
-      if (digest) state.put(part.index, *digest);
+      for (size_t i = 0; i < digests.size(); ++i) state.put(parts[i].index, digests[i]);
       if (error && !state.error) state.error = error;
-      state.free.push_back(std::move(part.bytes));
-      --state.running;
+      for (size_t i = 0; i < count; ++i) state.free.push_back(std::move(parts[i].bytes));
+      state.running -= count;
     }
     state.idle.notify_all();
     return true;
@@ -154,6 +164,7 @@ class ParallelParts {
 struct StreamHasher::Impl {
   Impl(HashType hash_type, std::optional<uint64_t> expected, ThreadPool* pool)
       : type(hash_type),
+        pool(pool),
         expected_size(expected),
         part_size(chunked_part_size(expected.value_or(0))) {
     if (type == HashType::kSha256) whole.emplace();
@@ -167,12 +178,14 @@ struct StreamHasher::Impl {
 
   void update(std::span<const uint8_t> bytes);
   void update_chunked(std::span<const uint8_t> bytes);
+  void hash_whole_parts(std::span<const uint8_t>& bytes);
   size_t part_capacity(size_t first_piece) const;
   void end_part();
   Hash finish();
   std::string finish_chunked();
 
   const HashType type;
+  ThreadPool* const pool;
   const std::optional<uint64_t> expected_size;
   const uint64_t part_size;  // of sha2-256-chunked
   uint64_t total = 0;
@@ -206,6 +219,7 @@ void StreamHasher::Impl::update(std::span<const uint8_t> bytes) {
 }
 
 void StreamHasher::Impl::update_chunked(std::span<const uint8_t> bytes) {
+  if (part_fill == 0 && bytes.size() >= part_size) hash_whole_parts(bytes);
   while (!bytes.empty()) {
     size_t take = static_cast<size_t>(std::min<uint64_t>(part_size - part_fill, bytes.size()));
     if (parallel) {
@@ -218,6 +232,23 @@ void StreamHasher::Impl::update_chunked(std::span<const uint8_t> bytes) {
     bytes = bytes.subspan(take);
     if (part_fill == part_size) end_part();
   }
+}
+
+// Whole parts at the front of `bytes` (the current part being empty): hash
+// them where they lie, on the pool (the caller taking part) when there is
+// one, rather than copy them; and drop them from `bytes`.
+void StreamHasher::Impl::hash_whole_parts(std::span<const uint8_t>& bytes) {
+  size_t whole = static_cast<size_t>(bytes.size() / part_size * part_size);
+  std::vector<Sha256Digest> done = detail::hash_parts(bytes.first(whole), part_size, pool);
+  for (const Sha256Digest& digest : done) {
+    if (parallel) {
+      parallel->store(parts_done, digest);
+    } else {
+      digests.push_back(digest);
+    }
+    ++parts_done;
+  }
+  bytes = bytes.subspan(whole);
 }
 
 // Room to reserve for the part being started: a whole part, or what is left

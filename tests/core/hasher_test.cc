@@ -120,6 +120,24 @@ TEST(StreamHasher, ExactPartBoundaries) {
   }
 }
 
+TEST(StreamHasher, LargeUpdatesHashWholePartsInPlace) {
+  ThreadPool pool(2);
+  std::vector<uint8_t> data = random_bytes(5 * 8 * kMiB + 5, 21);
+  std::span<const uint8_t> all(data);
+  Hash expected = hash_bytes(data);
+  for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+    for (size_t head : {size_t{0}, size_t{1}, size_t{8 * kMiB}}) {
+      // `head` bytes first, then one update with several whole parts (aligned
+      // to a part when head is 0 or 8 MiB, not when it is 1), then the rest.
+      StreamHasher hasher(HashType::kSha2256Chunked, data.size(), p);
+      hasher.update(all.first(head));
+      hasher.update(all.subspan(head, 3 * 8 * kMiB + 3));
+      hasher.update(all.subspan(head + 3 * 8 * kMiB + 3));
+      EXPECT_EQ(hasher.finish(), expected) << "pool=" << (p != nullptr) << " head=" << head;
+    }
+  }
+}
+
 TEST(StreamHasher, ExpectedSizeMismatchThrows) {
   ThreadPool pool(2);
   std::vector<uint8_t> data = random_bytes(9 * kMiB, 2);
