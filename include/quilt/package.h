@@ -1,0 +1,84 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quilt/manifest.h"
+
+namespace quilt {
+
+/// Differences between two packages, by logical key, each list in walk order.
+struct PackageDiff {
+  std::vector<std::string> added;     ///< In the other package only.
+  std::vector<std::string> modified;  ///< In both, with a different hash or size.
+  std::vector<std::string> deleted;   ///< In this package only.
+  bool empty() const { return added.empty() && modified.empty() && deleted.empty(); }
+};
+
+/// Result of verifying a package against a directory.
+struct VerifyResult {
+  std::vector<std::string> missing;   ///< Entries with no file.
+  std::vector<std::string> modified;  ///< Files whose bytes do not match the entry.
+  std::vector<std::string> extra;     ///< Files that no entry names.
+  /// True when nothing is missing or modified, and no extra file unless allowed.
+  bool ok(bool extra_files_ok) const {
+    return missing.empty() && modified.empty() && (extra_files_ok || extra.empty());
+  }
+};
+
+/// An immutable package: entries keyed by logical key (each with physical
+/// key, size and hash), directory meta and package meta. Its top hash is
+/// computed once. Copying is cheap (shared, immutable state); safe to share
+/// across threads. Build one with PackageBuilder or load one from a manifest.
+class Package {
+ public:
+  /// The empty package (`{"version": "v0"}`, no message).
+  Package();
+  /// Adopt a manifest (put in walk order; see normalize_manifest).
+  explicit Package(Manifest manifest);
+
+  /// The package meta object (`version`, `message`, `user_meta`, ...).
+  const Json& meta() const;
+  /// The message, when one was set (null and absent both give nullopt).
+  std::optional<std::string> message() const;
+  /// `user_meta`, or null.
+  Json user_meta() const;
+
+  /// Entries in walk order.
+  std::span<const ManifestEntry> entries() const;
+  const std::vector<DirectoryMeta>& directories() const;
+  /// The entry at `logical_key`, or nullptr.
+  const ManifestEntry* find(std::string_view logical_key) const;
+  /// Entries under the directory `prefix` ("a/b" or "a/b/"; "" for all), in walk order.
+  std::span<const ManifestEntry> under(std::string_view prefix) const;
+  /// Total bytes of all entries.
+  uint64_t total_size() const;
+
+  /// The top hash, as quilt3 computes it (cached).
+  const std::string& top_hash() const;
+  /// The manifest as quilt3 writes it.
+  std::string manifest_text() const;
+  const Manifest& manifest() const;
+
+  /// Entries of `other` against this one (this is the old side).
+  PackageDiff diff(const Package& other) const;
+  /// Keep the entries for which `keep` returns true.
+  Package filter(const std::function<bool(const ManifestEntry&)>& keep) const;
+  /// Return a package whose entries are `fn(entry)` (keys may change).
+  Package map(const std::function<ManifestEntry(const ManifestEntry&)>& fn) const;
+
+  /// Compare the files under `dir` (entry at dir/<logical key>) with the
+  /// entries; hashes are computed on `pool`.
+  VerifyResult verify(const std::string& dir, ThreadPool& pool) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace quilt

@@ -1,0 +1,120 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quilt/package.h"
+#include "quilt/package_name.h"
+
+namespace quilt {
+
+class ObjectStore;
+class ThreadPool;
+
+/// One revision of a named package: `.quilt/named_packages/USER/PKG/<timestamp>`.
+struct PackageVersion {
+  int64_t timestamp = 0;  ///< Unix seconds.
+  std::string top_hash;
+};
+
+/// How a hash prefix resolved.
+struct ResolvedHash {
+  enum class Status : uint8_t { kFound, kNone, kAmbiguous };
+  Status status = Status::kNone;
+  std::string top_hash;                 ///< When kFound.
+  std::vector<std::string> candidates;  ///< When kAmbiguous.
+};
+
+struct PushOptions {
+  std::optional<std::string> message;  ///< The message of a new revision.
+  /// The revision this package was read from ("" when built from nothing):
+  /// push fails with Conflict if `latest` is no longer it, unless `force`.
+  std::optional<std::string> parent;
+  bool force = false;
+  /// Skip writing a revision when the top hash equals `latest`.
+  bool dedupe = false;
+  /// Copy entries' data into the registry (push); false records the
+  /// manifest only, physical keys staying where they are (build).
+  bool copy_data = true;
+};
+
+struct PushResult {
+  Package package;        ///< As written (physical keys into the registry after a push).
+  bool skipped = false;   ///< dedupe found the same top hash at `latest`.
+};
+
+struct InstallOptions {
+  std::string dest;           ///< Directory to write into.
+  std::string path;           ///< Logical key or directory to install; "" for all.
+};
+
+/// A registry: a directory (quilt3's local registry layout) or, later, an S3
+/// bucket. Thread-safe for concurrent readers; writers of one package name
+/// are serialized by a lock around `latest` (and across processes on disk).
+class Registry {
+ public:
+  /// Open a registry at a path or `file://` URL (created on first write).
+  /// Throws InvalidArgument for other schemes until S3 lands.
+  static std::unique_ptr<Registry> open(std::string_view url);
+  ~Registry();
+
+  /// The registry root as a URL (`file:///...`).
+  std::string url() const;
+
+  /// Names of every package, sorted.
+  std::vector<std::string> list_packages();
+  /// Revisions of a package, oldest first. Throws NotFound for an unknown package.
+  std::vector<PackageVersion> list_versions(const PackageName& name);
+  /// The top hash `latest` points at. Throws NotFound (no such package) or
+  /// Corrupt (a `latest` that is not a top hash).
+  std::string latest(const PackageName& name);
+  /// Resolve a full top hash or a unique prefix of 6 or more hex digits
+  /// among the manifests of the registry.
+  ResolvedHash resolve_prefix(std::string_view prefix);
+  /// Return the top hash `hash_or_prefix` names for `name` (latest when empty).
+  /// Throws NotFound or InvalidArgument (ambiguous, too short) naming it.
+  std::string resolve(const PackageName& name, std::string_view hash_or_prefix = {});
+
+  /// Load a revision (latest by default). Throws NotFound for a missing
+  /// manifest or Corrupt for one whose content does not hash to its name.
+  Package browse(const PackageName& name, std::string_view hash_or_prefix = {});
+
+  /// Write `package` as a new revision of `name`: copy its data into
+  /// `<root>/USER/PKG/<logical key>` (unless copy_data is false), then the
+  /// manifest, then the timestamp pointer and `latest`, each atomically.
+  PushResult push(const PackageName& name, const Package& package, const PushOptions& options,
+                  ThreadPool& pool);
+
+  /// Copy a revision's files (or the sub-tree `options.path`) into
+  /// `options.dest`, verifying every hash; nothing is written outside dest.
+  /// Returns the package installed.
+  Package install(const PackageName& name, std::string_view hash_or_prefix,
+                  const InstallOptions& options, ThreadPool& pool);
+
+  /// Delete a package (every pointer; manifests stay, as quilt3 keeps them).
+  void delete_package(const PackageName& name);
+  /// Delete the pointers to one revision; `latest` moves to the newest left.
+  void delete_version(const PackageName& name, std::string_view hash_or_prefix);
+  /// Make `latest` point at an earlier revision (a new timestamp pointer too).
+  void rollback(const PackageName& name, std::string_view hash_or_prefix);
+
+ private:
+  explicit Registry(std::unique_ptr<ObjectStore> store);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The local registry quilt3 uses: `default_local_registry` from quilt3's
+/// config.yml (`${XDG_DATA_HOME:-~/.local/share}/Quilt/config.yml`) when set,
+/// else `${XDG_DATA_HOME:-~/.local/share}/Quilt/packages`.
+std::string default_local_registry();
+
+/// The registry a command uses when it names none: `QUILTCPP_REGISTRY` when
+/// set, else default_local_registry().
+std::string default_registry();
+
+}  // namespace quilt
