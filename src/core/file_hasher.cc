@@ -62,8 +62,8 @@ std::span<const uint8_t> read_exact(int fd, uint64_t offset, std::span<uint8_t> 
                                     const std::string& path) {
   size_t done = 0;
   while (done < into.size()) {
-    ssize_t n = ::pread(fd, into.data() + done, into.size() - done,
-                        static_cast<off_t>(offset + done));
+    ssize_t n =
+        ::pread(fd, into.data() + done, into.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_io_error("cannot read", path, errno);
     if (n == 0) throw_changed(path);
@@ -95,8 +95,7 @@ struct PartGroup {
   size_t count;
 };
 
-std::vector<Sha256Digest> hash_part_group(int fd, const PartGroup& group,
-                                          const std::string& path) {
+std::vector<Sha256Digest> hash_part_group(int fd, const PartGroup& group, const std::string& path) {
   std::span<uint8_t> buffer = thread_buffer();
   std::array<uint64_t, detail::kMaxSha256Lanes> offset{};
   std::array<uint64_t, detail::kMaxSha256Lanes> left{};

@@ -25,10 +25,9 @@ bool verify_bytes(std::span<const uint8_t> bytes, const Hash& expected, ThreadPo
   Hash actual = hash_bytes(bytes, expected.type, pool);
   if (expected.type != HashType::kSha256) return actual.value == expected.value;
   // Hex digits compare in either case; base64 values are case-sensitive.
-  return std::equal(actual.value.begin(), actual.value.end(), expected.value.begin(),
-                    expected.value.end(), [](char a, char b) {
-                      return a == std::tolower(static_cast<unsigned char>(b));
-                    });
+  return std::equal(
+      actual.value.begin(), actual.value.end(), expected.value.begin(), expected.value.end(),
+      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
 }
 
 }  // namespace quilt

@@ -17,9 +17,8 @@
 namespace quilt::detail {
 namespace {
 
-constexpr std::array<uint32_t, 8> kInitialState = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-                                                   0xa54ff53a, 0x510e527f, 0x9b05688c,
-                                                   0x1f83d9ab, 0x5be0cd19};
+constexpr std::array<uint32_t, 8> kInitialState = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 }  // namespace
 
@@ -27,16 +26,14 @@ constexpr std::array<uint32_t, 8> kInitialState = {0x6a09e667, 0xbb67ae85, 0x3c6
 namespace {
 
 alignas(16) constexpr uint32_t kRoundConstants[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define QUILT_SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 #define QUILT_SHA_INLINE QUILT_SHA_TARGET __attribute__((always_inline)) inline
@@ -99,8 +96,7 @@ QUILT_SHA_INLINE void all_rounds(NiLane* lanes, std::integer_sequence<int, G...>
 
 // Compress `blocks` 64-byte blocks of each of L messages into their states.
 template <size_t L>
-QUILT_SHA_TARGET void compress(uint32_t* const* states, const uint8_t* const* data,
-                               size_t blocks) {
+QUILT_SHA_TARGET void compress(uint32_t* const* states, const uint8_t* const* data, size_t blocks) {
   NiLane lanes[L];
   for (size_t i = 0; i < L; ++i) {
     load_state(states[i], lanes[i]);
@@ -125,10 +121,14 @@ QUILT_SHA_TARGET void compress(uint32_t* const* states, const uint8_t* const* da
 void compress_lanes(size_t count, uint32_t* const* states, const uint8_t* const* data,
                     size_t blocks) {
   switch (count) {
-    case 1: return compress<1>(states, data, blocks);
-    case 2: return compress<2>(states, data, blocks);
-    case 3: return compress<3>(states, data, blocks);
-    default: return compress<4>(states, data, blocks);
+    case 1:
+      return compress<1>(states, data, blocks);
+    case 2:
+      return compress<2>(states, data, blocks);
+    case 3:
+      return compress<3>(states, data, blocks);
+    default:
+      return compress<4>(states, data, blocks);
   }
 }
 
@@ -232,7 +232,9 @@ Sha256Digest Sha256Lanes::finish_lane(Lane& lane) {
   compress_lanes(1, &state, &data, tail_size / 64);
   Sha256Digest digest;
   for (size_t i = 0; i < 8; ++i) {
-    for (size_t b = 0; b < 4; ++b) digest[4 * i + b] = static_cast<uint8_t>(lane.h[i] >> (24 - 8 * b));
+    for (size_t b = 0; b < 4; ++b) {
+      digest[4 * i + b] = static_cast<uint8_t>(lane.h[i] >> (24 - 8 * b));
+    }
   }
   return digest;
 }

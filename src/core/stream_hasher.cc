@@ -111,14 +111,13 @@ class ParallelParts {
 
     std::mutex mu;
     std::condition_variable idle;
-    std::deque<Part> pending;                 // guarded by mu
-    size_t running = 0;                       // guarded by mu
-    std::vector<Sha256Digest> digests;        // guarded by mu
-    std::vector<std::vector<uint8_t>> free;   // guarded by mu: buffers to reuse
-    std::exception_ptr error;                 // guarded by mu
+    std::deque<Part> pending;                // guarded by mu
+    size_t running = 0;                      // guarded by mu
+    std::vector<Sha256Digest> digests;       // guarded by mu
+    std::vector<std::vector<uint8_t>> free;  // guarded by mu: buffers to reuse
+    std::exception_ptr error;                // guarded by mu
   };
 
-  // Hash the next queued part, if any; return whether there was one.
   // Hash the next queued parts, two at once when there are two (Sha256Lanes
   // interleaves them on this core); return whether there were any.
   static bool run_next(State& state) noexcept {
@@ -289,8 +288,8 @@ std::string StreamHasher::Impl::finish_chunked() {
   if (!expected_size && part_size != chunked_part_size(total)) {
     throw InvalidArgument("stream of " + std::to_string(total) + " bytes is too large for " +
                           "sha2-256-chunked without its size known in advance (more than " +
-                          std::to_string(detail::kChunkedMaxParts) + " parts of 8 MiB): " +
-                          "hash it again with the size given");
+                          std::to_string(detail::kChunkedMaxParts) +
+                          " parts of 8 MiB): hash it again with the size given");
   }
   return detail::chunked_value(digests);
 }
@@ -313,8 +312,7 @@ Hash StreamHasher::Impl::finish() {
   throw Error("unknown hash type");
 }
 
-StreamHasher::StreamHasher(HashType type, std::optional<uint64_t> expected_size,
-                           ThreadPool* pool)
+StreamHasher::StreamHasher(HashType type, std::optional<uint64_t> expected_size, ThreadPool* pool)
     : impl_(std::make_unique<Impl>(type, expected_size, pool)) {}
 
 StreamHasher::~StreamHasher() = default;

@@ -1,3 +1,5 @@
+#include "core/crc64nvme.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -5,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/crc64nvme.h"
 #include "quilt/hasher.h"
 
 namespace quilt {

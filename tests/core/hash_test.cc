@@ -1,3 +1,5 @@
+#include "quilt/hash.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -13,7 +15,6 @@
 #include "core/sha256.h"
 #include "core/sha256_lanes.h"
 #include "quilt/errors.h"
-#include "quilt/hash.h"
 #include "quilt/hasher.h"
 #include "quilt/thread_pool.h"
 
@@ -138,7 +139,9 @@ TEST(ChunkedHash, MatchesPythonHashlibAroundPartBoundaries) {
   std::string script =
       "import hashlib, base64\n"
       "pattern = bytes(range(251))\n"
-      "for size in [" + args + "]:\n"
+      "for size in [" +
+      args +
+      "]:\n"
       "    data = (pattern * (size // 251 + 1))[:size]\n"
       "    part = 8 << 20\n"
       "    while -(-size // part) > 10000: part *= 2\n"
@@ -200,7 +203,8 @@ void check_lanes(size_t lanes, bool allow_sha_ni, uint64_t seed) {
     more = false;
     std::vector<std::span<const uint8_t>> pieces(lanes);
     for (size_t i = 0; i < lanes; ++i) {
-      size_t n = std::min<size_t>(messages[i].size() - at[i], rng() % 3 == 0 ? rng() % 70 : rng() % 9000);
+      size_t n =
+          std::min<size_t>(messages[i].size() - at[i], rng() % 3 == 0 ? rng() % 70 : rng() % 9000);
       pieces[i] = std::span<const uint8_t>(messages[i]).subspan(at[i], n);
       at[i] += n;
       more = more || at[i] < messages[i].size();

@@ -1,9 +1,10 @@
+#include "quilt/hasher.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,7 +19,6 @@
 #include <vector>
 
 #include "quilt/errors.h"
-#include "quilt/hasher.h"
 #include "quilt/thread_pool.h"
 
 namespace quilt {
@@ -50,10 +50,18 @@ void feed_in_pieces(StreamHasher& hasher, std::span<const uint8_t> data, uint64_
   while (at < data.size()) {
     size_t piece;
     switch (rng() % 4) {
-      case 0: piece = rng() % 3; break;
-      case 1: piece = rng() % 5000; break;
-      case 2: piece = rng() % (2 * kMiB); break;
-      default: piece = rng() % (10 * kMiB); break;
+      case 0:
+        piece = rng() % 3;
+        break;
+      case 1:
+        piece = rng() % 5000;
+        break;
+      case 2:
+        piece = rng() % (2 * kMiB);
+        break;
+      default:
+        piece = rng() % (10 * kMiB);
+        break;
     }
     piece = std::min(piece, data.size() - at);
     hasher.update(data.subspan(at, piece));
@@ -227,7 +235,8 @@ class HashFileTest : public ::testing::Test {
   std::string write_file(const std::string& name, std::span<const uint8_t> bytes) {
     std::string path = (dir_ / name).string();
     std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     EXPECT_TRUE(out.good()) << path;
     return path;
   }

@@ -88,9 +88,8 @@ TEST(ThreadPool, NestedParallelForDoesNotDeadlock) {
   run_with_deadline([&] {
     std::atomic<int> leaves{0};
     pool.parallel_for(16, [&](size_t) {
-      pool.parallel_for(8, [&](size_t) {
-        pool.parallel_for(4, [&](size_t) { leaves.fetch_add(1); });
-      });
+      pool.parallel_for(
+          8, [&](size_t) { pool.parallel_for(4, [&](size_t) { leaves.fetch_add(1); }); });
     });
     EXPECT_EQ(leaves.load(), 16 * 8 * 4);
   });
