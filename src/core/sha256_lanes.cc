@@ -180,6 +180,7 @@ void Sha256Lanes::update_sha_ni(std::span<const std::span<const uint8_t>> pieces
   for (size_t i = 0; i < pieces.size(); ++i) {
     Lane& lane = lanes_[i];
     std::span<const uint8_t> piece = pieces[i];
+    if (piece.empty()) continue;  // (its data() may be null, which memcpy must not see)
     lane.length += piece.size();
     if (lane.fill > 0) {  // complete the block begun by an earlier piece
       size_t take = std::min(piece.size(), 64 - lane.fill);
