@@ -27,7 +27,9 @@ uint64_t chunked_part_size(uint64_t size) noexcept;
 /// pool while the caller keeps feeding bytes (bounded memory: a few parts).
 /// With 2 x pool->size() parts queued or being hashed, update() hashes the
 /// next part itself instead of waiting, so a hasher fed from inside a pool
-/// task never deadlocks. The pool must outlive the hasher.
+/// task never deadlocks. An update() holding whole parts from a part boundary
+/// on hashes them where they lie, on the pool and the calling thread, before
+/// it returns (no copy). The pool must outlive the hasher.
 /// A StreamHasher is not thread-safe; use one per stream.
 class StreamHasher {
  public:
