@@ -35,40 +35,63 @@ class PackageBuilder {
   /// Start from `base` (its entries, meta and message).
   explicit PackageBuilder(const Package& base);
 
-  /// Set `logical_key` to the bytes at `location`: a local path (made
-  /// absolute) or a `file://` or `s3://` URL. Local files must exist now
-  /// (IoError naming the path otherwise); size and hash come at build().
-  /// An `s3://` location is recorded, and build() refuses it until S3 lands.
-  /// Throws InvalidArgument for a bad key or URL.
+  /// Set `logical_key` to the bytes at `location`: a local path (a leading
+  /// "~" expanded, then made absolute with absolute_path: symbolic links are
+  /// kept as given) or a `file://` or `s3://` URL (kept as its text). Local
+  /// files must be regular files now (links followed): IoError naming the path
+  /// when missing, InvalidArgument for a directory (use set_dir) or a device.
+  /// Size and hash come at build(). An `s3://` location is recorded, and
+  /// build() refuses it until S3 lands. `meta`, when given, becomes the
+  /// entry's meta `{"user_meta": meta}` (quilt3's entry.set_meta); an entry set
+  /// again is replaced whole. Throws InvalidArgument for a bad key or URL, and
+  /// for a key that is a directory ("a" when "a/b" exists) or below a file.
   PackageBuilder& set(std::string_view logical_key, std::string_view location,
                       std::optional<Json> meta = std::nullopt);
-  /// Set an entry whose size and hash are known.
+  /// Set an entry whose size and hash are known (InvalidArgument without a
+  /// hash value or physical key, and for the key conflicts set() refuses).
   PackageBuilder& set_entry(ManifestEntry entry);
-  /// Set every regular file below `dir` under `prefix` ("" for the root):
-  /// hidden files too, symbolic links to files followed, to directories not,
-  /// `.quiltignore` patterns skipped; file names that are not UTF-8 are
-  /// refused (InvalidArgument naming them).
+  /// Set every regular file below `dir` (a local path or `file://` URL) under
+  /// `prefix` ("", "." or "/" for the root), as quilt3's set_dir does: hidden
+  /// files too; symbolic links to files followed, to directories not; dangling
+  /// links skipped; what `<dir>/.quiltignore` excludes skipped (rules in
+  /// src/package/quiltignore.h). Physical keys are real paths: `dir` is
+  /// resolved first, and a link to a file gets its target's real path (as
+  /// quilt3's os.path.realpath). At the root, the package user_meta becomes
+  /// options.meta or null; below it, the directory's meta becomes options.meta
+  /// or none. Throws InvalidArgument naming a file name that is not UTF-8 or a
+  /// key conflict, IoError for a directory that is missing or unreadable; on
+  /// any error nothing has changed.
   PackageBuilder& set_dir(std::string_view prefix, const std::string& dir,
                           const SetDirOptions& options = {});
-  /// Remove an entry, or a whole directory ("a/b" or "a/b/"). Throws NotFound
-  /// when nothing is there.
+  /// Remove an entry, or a whole directory ("a/b" or "a/b/") with its
+  /// directory meta. Throws NotFound when nothing is there, InvalidArgument
+  /// for an invalid key.
   PackageBuilder& remove(std::string_view logical_key);
 
   /// Set the package's user_meta (null clears it to null).
   PackageBuilder& set_meta(Json user_meta);
-  /// Set the meta of one entry (its "user_meta" as quilt3 does).
+  /// Set the meta of one entry (its "user_meta" as quilt3 does; other keys of
+  /// the entry's meta stay). Throws NotFound when there is no such entry.
   PackageBuilder& set_entry_meta(std::string_view logical_key, Json user_meta);
-  /// Set a directory's meta ("a/b/").
+  /// Set a directory's meta ("a/b/" or "a/b"), written as its directory-meta
+  /// line (quilt3 keeps a directory's user_meta there, unwrapped); null removes
+  /// it. Throws NotFound when no entry is below the directory. Meta of a
+  /// directory left without entries is dropped at build().
   PackageBuilder& set_dir_meta(std::string_view dir_key, Json meta);
-  /// The message recorded by build() (nullopt: `"message": null`).
+  /// The message recorded by build() (nullopt: `"message": null`). A builder
+  /// made from a Package starts with that package's message.
   PackageBuilder& set_message(std::optional<std::string> message);
 
   /// True when `logical_key` names an entry.
   bool contains(std::string_view logical_key) const;
   size_t size() const { return entries_.size(); }
 
-  /// Hash what is missing (on `pool`, in parallel) and return the package.
-  /// Throws IoError for a file that vanished, InvalidArgument for an s3 entry.
+  /// Hash what is missing (on `pool`, in parallel; sha2-256-chunked, sizes from
+  /// the bytes hashed, so a file changed since set() is taken as it is now) and
+  /// return the package. Meta: the builder's package meta with "message" set
+  /// in place, else appended (quilt3's order: version, user_meta, message).
+  /// Throws IoError naming a file that vanished or is no longer a regular file,
+  /// InvalidArgument for an s3 entry. The builder is unchanged and reusable.
   Package build(ThreadPool& pool) const;
 
  private:
@@ -77,9 +100,17 @@ class PackageBuilder {
     bool needs_hash = false;  ///< size and hash still to be computed
   };
 
-  Json meta_;
-  std::map<std::string, Pending, std::less<>> entries_;     // by key; ordered at build
-  std::map<std::string, Json, std::less<>> directories_;    // "a/b/" -> meta
+  /// Throw InvalidArgument naming both keys when `key` cannot be a file: it
+  /// is a directory ("a" when "a/b" exists) or below a file ("a/b" when "a" is one).
+  void check_file_key_free(std::string_view key) const;
+  /// Throw InvalidArgument when the directory `dir_key` ("a/b", no '/') or a
+  /// parent of it is a file.
+  void check_dir_key_free(std::string_view dir_key) const;
+
+  Json meta_;     // package meta; build() sets its "message" (in place, else last) from message_
+  Json message_;  // string or null
+  std::map<std::string, Pending, std::less<>> entries_;   // by key; ordered at build
+  std::map<std::string, Json, std::less<>> directories_;  // "a/b/" -> meta (never null)
 };
 
 /// Return the absolute, lexically normalized form of `path` (relative to the
