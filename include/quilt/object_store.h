@@ -18,6 +18,8 @@ struct ObjectInfo {
 };
 
 /// A byte range of an object: [offset, offset + length), or to the end.
+/// The range is clamped to the object: from at or past its end, a read
+/// gives no bytes (not an error).
 struct ByteRange {
   uint64_t offset = 0;
   std::optional<uint64_t> length;
@@ -64,9 +66,12 @@ struct ListPage {
 };
 
 struct ListOptions {
+  /// Where to resume: the `next_token` of the previous page (the last key or
+  /// common prefix it returned); items at or before it are skipped.
   std::string_view page_token;
   /// Group keys by this character after the prefix (S3 Delimiter); 0: none.
   char delimiter = 0;
+  /// Most objects plus common prefixes in one page (0: the default, 1000).
   size_t max_keys = 1000;
 };
 
@@ -85,7 +90,9 @@ class ObjectStore {
   virtual std::unique_ptr<Reader> open_read(std::string_view key, ByteRange range = {}) = 0;
   /// Start a write that becomes visible only on Writer::commit().
   virtual std::unique_ptr<Writer> open_write(std::string_view key, WriteOptions options = {}) = 0;
-  /// List objects whose key starts with `prefix`.
+  /// List objects whose key starts with `prefix` (a string prefix, as in S3:
+  /// `a/b` matches `a/b.txt` and `a/bc/d`), sorted by key byte order.
+  /// Throws InvalidArgument when the prefix cannot prefix a valid key.
   virtual ListPage list(std::string_view prefix, const ListOptions& options = {}) = 0;
   /// Remove an object; removing a missing key is not an error.
   virtual void remove(std::string_view key) = 0;
@@ -101,8 +108,10 @@ class ObjectStore {
 };
 
 /// Open the store rooted at `root`: a local directory path or a `file://`
-/// URL (created when missing). Throws InvalidArgument for other schemes
-/// (S3 arrives with its own issue).
+/// URL (the directory is created on the first write). Keys are relative
+/// `/` paths; one with an empty, `.` or `..` segment is refused with
+/// InvalidArgument by every method. Throws InvalidArgument for other
+/// schemes (S3 arrives with its own issue).
 std::unique_ptr<ObjectStore> open_store(std::string_view root);
 
 }  // namespace quilt
