@@ -30,7 +30,6 @@ struct ResolvedHash {
 };
 
 struct PushOptions {
-  std::optional<std::string> message;  ///< The message of a new revision.
   /// The revision this package was read from ("" when built from nothing):
   /// push fails with Conflict if `latest` is no longer it, unless `force`.
   std::optional<std::string> parent;
@@ -60,6 +59,8 @@ class Registry {
   /// Open a registry at a path or `file://` URL (created on first write).
   /// Throws InvalidArgument for other schemes until S3 lands.
   static std::unique_ptr<Registry> open(std::string_view url);
+  /// A registry over `store` (open() is the usual way; tests wrap stores).
+  explicit Registry(std::unique_ptr<ObjectStore> store);
   ~Registry();
 
   /// The registry root as a URL (`file:///...`).
@@ -103,7 +104,6 @@ class Registry {
   void rollback(const PackageName& name, std::string_view hash_or_prefix);
 
  private:
-  explicit Registry(std::unique_ptr<ObjectStore> store);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "quilt/object_store.h"
+#include "quilt/registry.h"
+#include "quilt/thread_pool.h"
+
+namespace quilt {
+
+/// Where quilt3's registry layout puts things, relative to the registry root.
+namespace layout {
+inline constexpr std::string_view kPackages = ".quilt/packages/";
+inline constexpr std::string_view kNamed = ".quilt/named_packages/";
+inline constexpr std::string_view kWorkflowConfig = ".quilt/workflows/config.yml";
+
+inline std::string manifest_key(std::string_view top_hash) {
+  return std::string(kPackages) + std::string(top_hash);
+}
+inline std::string pointer_dir(const PackageName& name) {
+  return std::string(kNamed) + name.user + "/" + name.pkg + "/";
+}
+inline std::string latest_key(const PackageName& name) { return pointer_dir(name) + "latest"; }
+}  // namespace layout
+
+/// True for 64 lowercase hex digits.
+bool is_top_hash(std::string_view text) noexcept;
+
+struct Registry::Impl {
+  std::unique_ptr<ObjectStore> store;
+  std::string root;  ///< Local directory of the registry.
+
+  /// Read a pointer file; nullopt when absent; Corrupt when not a top hash.
+  std::optional<std::string> read_pointer(const std::string& key);
+  /// Point `key` at `top_hash` atomically.
+  void write_pointer(const std::string& key, const std::string& top_hash);
+  /// Timestamp pointers of a package, oldest first (empty when none).
+  std::vector<PackageVersion> versions(const PackageName& name);
+  /// Refuse writes into a registry with a workflow config (DESIGN.md).
+  void refuse_workflows();
+  /// Path of the lock file that serializes writers of `name` across processes.
+  std::string lock_path(const PackageName& name) const;
+  /// Add a timestamp pointer to `top_hash` (the current second, or the next
+  /// free one) and point `latest` at it. REQUIRES: the name's lock is held.
+  void add_revision(const PackageName& name, const std::string& top_hash);
+  /// Copy every entry's data into <root>/USER/PKG/<logical key>, verifying
+  /// hashes, and return the package with physical keys pointing there.
+  Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool);
+};
+
+}  // namespace quilt

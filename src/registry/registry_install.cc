@@ -1,0 +1,157 @@
+// Registry::install: copy a revision's files into a directory. Every file is
+// first written into a staging directory inside dest while its hash is
+// checked; only when all of them match are they renamed into place, so a
+// failed install leaves dest as it was. Nothing is written outside dest: keys
+// are validated, and no existing symbolic link below dest is followed.
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
+#include <filesystem>
+#include <vector>
+
+#include "core/unique_fd.h"
+#include "quilt/errors.h"
+#include "quilt/hasher.h"
+#include "quilt/logical_key.h"
+#include "quilt/package_builder.h"
+#include "quilt/registry.h"
+#include "quilt/thread_pool.h"
+#include "registry/registry_impl.h"
+
+namespace quilt {
+namespace {
+
+constexpr size_t kCopyBlock = 1 << 20;
+
+// Copy the entry's bytes into `staged`, checking size and hash.
+void stage_entry(const ManifestEntry& entry, const std::string& staged) {
+  if (!entry.physical_key.is_local()) {
+    throw InvalidArgument("'" + entry.logical_key + "' lives at " + entry.physical_key.str() +
+                          ": installing remote data needs S3 support, not there yet");
+  }
+  std::string source = entry.physical_key.local_path();
+  UniqueFd in = UniqueFd::open(source, O_RDONLY);
+  UniqueFd out = UniqueFd::open(staged, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  StreamHasher hasher(entry.hash.type, entry.size);
+  std::vector<uint8_t> buffer(kCopyBlock);
+  uint64_t copied = 0;
+  while (true) {
+    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", source, errno);
+    if (n == 0) break;
+    copied += static_cast<uint64_t>(n);
+    if (copied > entry.size) break;
+    hasher.update({buffer.data(), static_cast<size_t>(n)});
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out.get(), buffer.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) throw_io_error("cannot write", staged, errno);
+      done += w;
+    }
+  }
+  Hash actual = copied == entry.size ? hasher.finish() : Hash{entry.hash.type, "(size differs)"};
+  if (actual != entry.hash) {
+    throw Corrupt("'" + entry.logical_key + "' does not match its hash: expected " +
+                  entry.hash.value + ", got " + actual.value + " from " + source +
+                  "; nothing was installed");
+  }
+}
+
+// Create the directories between `dest` and `target`, refusing to pass
+// through an existing symbolic link (which could lead outside dest).
+void make_parents(const std::string& dest, std::string_view key) {
+  std::string path = dest;
+  size_t start = 0;
+  while (true) {
+    size_t slash = key.find('/', start);
+    if (slash == std::string_view::npos) return;
+    path += "/";
+    path.append(key.substr(start, slash - start));
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (S_ISLNK(st.st_mode)) {
+        throw InvalidArgument("refusing to install '" + std::string(key) + "' through the symbolic link " + path);
+      }
+      if (!S_ISDIR(st.st_mode)) throw IoError("cannot install '" + std::string(key) + "': " + path + " is not a directory");
+    } else if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      throw_io_error("cannot create directory", path, errno);
+    }
+    start = slash + 1;
+  }
+}
+
+// A directory inside dest that holds staged files; removed with what is left in it.
+class StagingDir {
+ public:
+  explicit StagingDir(const std::string& dest) {
+    std::string pattern = dest + "/.quiltcpp-install-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw_io_error("cannot create a staging directory in", dest, errno);
+    path_ = pattern;
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(size_t index) const { return path_ + "/" + std::to_string(index); }
+
+ private:
+  std::string path_;
+};
+
+std::span<const ManifestEntry> select(const Package& package, const std::string& path) {
+  if (path.empty()) return package.entries();
+  std::string key = path;
+  while (!key.empty() && key.back() == '/') key.pop_back();
+  if (const ManifestEntry* entry = package.find(key)) return {entry, 1};
+  std::span<const ManifestEntry> under = package.under(key);
+  if (under.empty()) throw NotFound("no entry or directory '" + path + "' in the package");
+  return under;
+}
+
+void sync_filesystem(const std::string& dest) {
+  UniqueFd fd = UniqueFd::open(dest, O_RDONLY | O_DIRECTORY);
+  if (::syncfs(fd.get()) != 0) throw_io_error("cannot sync the file system of", dest, errno);
+}
+
+}  // namespace
+
+Package Registry::install(const PackageName& name, std::string_view hash_or_prefix,
+                          const InstallOptions& options, ThreadPool& pool) {
+  Package package = browse(name, hash_or_prefix);
+  std::span<const ManifestEntry> entries = select(package, options.path);
+  std::string dest = absolute_path(options.dest.empty() ? "." : options.dest);
+  std::filesystem::create_directories(dest);
+  StagingDir staging(dest);
+  std::vector<std::exception_ptr> errors(entries.size());
+  pool.parallel_for(entries.size(), [&](size_t i) {
+    try {
+      validate_logical_key(entries[i].logical_key);
+      stage_entry(entries[i], staging.file(i));
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);  // the first by walk order
+  }
+  // Data first on disk, then the names: a crash leaves whole files or none.
+  sync_filesystem(dest);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string& key = entries[i].logical_key;
+    make_parents(dest, key);
+    std::string target = dest + "/" + key;
+    if (::rename(staging.file(i).c_str(), target.c_str()) != 0) {
+      throw_io_error("cannot install '" + key + "' as", target, errno);
+    }
+  }
+  sync_filesystem(dest);
+  return package;
+}
+
+}  // namespace quilt

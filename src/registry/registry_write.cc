@@ -1,0 +1,179 @@
+// Registry writes: push (data, manifest, pointers), delete and rollback.
+// Every file is written atomically and in an order that leaves the registry
+// valid at each step: data, then the manifest, then the timestamp pointer,
+// then `latest`. Writers of one name hold a lock file across processes.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "core/unique_fd.h"
+#include "quilt/errors.h"
+#include "quilt/hasher.h"
+#include "quilt/logical_key.h"
+#include "quilt/registry.h"
+#include "quilt/thread_pool.h"
+#include "registry/config.h"
+#include "registry/registry_impl.h"
+#include "storage/file_lock.h"
+
+namespace quilt {
+namespace {
+
+constexpr auto kLockTimeout = std::chrono::seconds(120);
+constexpr size_t kCopyBlock = 1 << 20;
+
+// Copy a local file into the store under `key`, hashing the bytes as they
+// pass; nothing becomes visible unless they match `entry`.
+void copy_verified(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
+  std::string source = entry.physical_key.local_path();
+  UniqueFd fd = UniqueFd::open(source, O_RDONLY);
+  StreamHasher hasher(entry.hash.type, entry.size);
+  std::unique_ptr<Writer> writer = store.open_write(key);
+  std::vector<uint8_t> buffer(kCopyBlock);
+  uint64_t copied = 0;
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", source, errno);
+    if (n == 0) break;
+    std::span<const uint8_t> bytes(buffer.data(), static_cast<size_t>(n));
+    copied += bytes.size();
+    if (copied > entry.size) break;  // grown since it was hashed
+    hasher.update(bytes);
+    writer->write(bytes);
+  }
+  if (copied != entry.size) {
+    throw Corrupt("'" + entry.logical_key + "' (" + source + ") changed since it was hashed: " +
+                  std::to_string(entry.size) + " bytes expected");
+  }
+  Hash actual = hasher.finish();
+  if (actual != entry.hash) {
+    throw Corrupt("'" + entry.logical_key + "' (" + source + ") changed since it was hashed: " +
+                  "expected " + entry.hash.value + ", found " + actual.value);
+  }
+  writer->commit();
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+}  // namespace
+
+Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
+                                  ThreadPool& pool) {
+  std::string base = name.user + "/" + name.pkg + "/";
+  auto entries = package.entries();
+  std::vector<PhysicalKey> targets(entries.size());
+  pool.parallel_for(entries.size(), [&](size_t i) {
+    const ManifestEntry& entry = entries[i];
+    if (!entry.physical_key.is_local()) {
+      throw InvalidArgument("'" + entry.logical_key + "' lives at " + entry.physical_key.str() +
+                            ": only local data can be pushed until S3 support lands");
+    }
+    std::string key = base + entry.logical_key;
+    std::string dest = root + "/" + key;
+    targets[i] = PhysicalKey::from_local_path(dest);
+    if (same_file(entry.physical_key.local_path(), dest)) return;  // already in place
+    copy_verified(*store, entry, key);
+  });
+  size_t next = 0;
+  return package.map([&](const ManifestEntry& entry) {
+    ManifestEntry moved = entry;
+    moved.physical_key = targets[next++];
+    return moved;
+  });
+}
+
+PushResult Registry::push(const PackageName& name, const Package& package,
+                          const PushOptions& options, ThreadPool& pool) {
+  impl_->refuse_workflows();
+  Package written = options.copy_data ? impl_->copy_data(name, package, pool) : package;
+  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::string latest_key = layout::latest_key(name);
+  std::optional<std::string> current = impl_->read_pointer(latest_key);
+  if (options.parent && !options.force && current.value_or("") != *options.parent) {
+    throw Conflict("'" + name.str() + "' moved in registry " + url() + ": latest is " +
+                   current.value_or("(none)") + ", this package was made on " +
+                   (options.parent->empty() ? std::string("(none)") : *options.parent) +
+                   "; pull the new revision or use --force");
+  }
+  const std::string& top_hash = written.top_hash();
+  if (options.dedupe && current == top_hash) return PushResult{written, true};
+  impl_->store->put(layout::manifest_key(top_hash), written.manifest_text());
+  impl_->add_revision(name, top_hash);
+  return PushResult{written, false};
+}
+
+void Registry::Impl::add_revision(const PackageName& name, const std::string& top_hash) {
+  // One pointer per revision, named by its time; a second revision in the
+  // same second takes the next free second rather than replacing the first.
+  int64_t ts = static_cast<int64_t>(std::time(nullptr));
+  for (;; ++ts) {
+    try {
+      store->put(layout::pointer_dir(name) + std::to_string(ts), top_hash,
+                 WriteOptions{.if_absent = true});
+      break;
+    } catch (const Conflict&) {
+    }
+  }
+  write_pointer(layout::latest_key(name), top_hash);
+}
+
+void Registry::delete_package(const PackageName& name) {
+  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::vector<ObjectInfo> pointers = impl_->store->list_all(layout::pointer_dir(name));
+  if (pointers.empty()) throw NotFound("no package '" + name.str() + "' in registry " + url());
+  // `latest` goes first, so an interrupted delete never leaves it dangling.
+  impl_->store->remove(layout::latest_key(name));
+  for (const ObjectInfo& info : pointers) impl_->store->remove(info.key);
+}
+
+void Registry::delete_version(const PackageName& name, std::string_view hash_or_prefix) {
+  std::string top_hash = resolve(name, hash_or_prefix);
+  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::vector<PackageVersion> versions = impl_->versions(name);
+  std::vector<PackageVersion> kept;
+  bool found = false;
+  for (const PackageVersion& v : versions) {
+    if (v.top_hash == top_hash) {
+      found = true;
+    } else {
+      kept.push_back(v);
+    }
+  }
+  if (!found) {
+    throw NotFound("'" + name.str() + "' has no revision " + top_hash + " in registry " + url());
+  }
+  std::string latest_key = layout::latest_key(name);
+  if (impl_->read_pointer(latest_key) == top_hash) {
+    if (kept.empty()) {
+      impl_->store->remove(latest_key);
+    } else {
+      impl_->write_pointer(latest_key, kept.back().top_hash);
+    }
+  }
+  for (const PackageVersion& v : versions) {
+    if (v.top_hash == top_hash) {
+      impl_->store->remove(layout::pointer_dir(name) + std::to_string(v.timestamp));
+    }
+  }
+}
+
+void Registry::rollback(const PackageName& name, std::string_view hash_or_prefix) {
+  impl_->refuse_workflows();
+  std::string top_hash = resolve(name, hash_or_prefix);
+  browse(name, top_hash);  // the revision must be whole before latest points at it
+  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  impl_->add_revision(name, top_hash);
+}
+
+}  // namespace quilt
