@@ -42,6 +42,10 @@ struct RunResult {
 /// Run the quiltcpp CLI built beside the tests with `args`, `input` on stdin.
 RunResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 
+/// Start the quiltcpp CLI with `args` in a child process (output discarded)
+/// and return its pid, for tests that race or kill it.
+int spawn_cli(const std::vector<std::string>& args);
+
 /// Run an executable with arguments (no shell), `input` on stdin.
 RunResult run_program(const std::vector<std::string>& argv, const std::string& input = "");
 

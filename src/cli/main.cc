@@ -4,8 +4,16 @@
 
 #include "cli/command.h"
 #include "quilt/errors.h"
+#include "quilt/json.h"
 
 namespace quilt::cli {
+
+void print_json(const Json& value) {
+  std::string text;
+  value.dump_manifest(text);
+  text.push_back('\n');
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 int report_current_exception() {
   int code = 10;
@@ -46,6 +54,11 @@ int main(int argc, char** argv) {
   auto run = std::make_shared<CommandRunner>();
   add_hash_command(app, run);
   add_top_hash_command(app, run);
+  add_build_push_commands(app, run);
+  add_install_command(app, run);
+  add_browse_commands(app, run);
+  add_diff_verify_commands(app, run);
+  add_delete_rollback_commands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -120,6 +120,25 @@ RunResult run_cli(const std::vector<std::string>& args, const std::string& input
   return run_program(argv, input);
 }
 
+int spawn_cli(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {QUILT_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    std::vector<char*> raw;
+    for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 std::string utf8_encode(uint32_t cp) {
   std::string out;
   if (cp < 0x80) {
