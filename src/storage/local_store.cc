@@ -348,7 +348,8 @@ std::optional<ObjectInfo> LocalStore::head(std::string_view key) {
 
 std::unique_ptr<Reader> LocalStore::open_read(std::string_view key, ByteRange range) {
   std::string path = path_of(key);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO planted in the tree must not hang us; it is no object.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
     throw NotFound(not_found_message(key, root_url()));
   }
@@ -397,7 +398,7 @@ void LocalStore::remove(std::string_view key) {
 ObjectInfo LocalStore::copy(std::string_view from, std::string_view to) {
   std::string from_path = path_of(from);
   std::string to_path = path_of(to);
-  int fd = ::open(from_path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(from_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
     throw NotFound(not_found_message(from, root_url()));
   }

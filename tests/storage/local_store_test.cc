@@ -113,6 +113,15 @@ TEST_F(LocalStoreTest, DirectoryIsNotAnObject) {
   EXPECT_THROW(store_.put("d/f/g", "x"), IoError);  // f is a file: no directory can go there
 }
 
+TEST_F(LocalStoreTest, FifoIsNotAnObjectAndDoesNotBlock) {
+  store_.put("f/real", "x");
+  ASSERT_EQ(::mkfifo(store_.path_of("f/pipe").c_str(), 0600), 0);
+  EXPECT_EQ(store_.head("f/pipe"), std::nullopt);
+  EXPECT_THROW(store_.open_read("f/pipe"), NotFound);
+  EXPECT_THROW(store_.copy("f/pipe", "g"), NotFound);
+  EXPECT_EQ(keys_of(store_), std::vector<std::string>{"f/real"});
+}
+
 TEST_F(LocalStoreTest, SymlinkedFilesAreObjectsButLinkedDirectoriesAreNotWalked) {
   store_.put("real/f", "via link");
   fs::create_directories(root_ / "links");
