@@ -44,15 +44,6 @@ PhysicalKey physical_key_of(std::string_view location) {
   return PhysicalKey::from_local_path(path);
 }
 
-// Before hashing: the file set earlier must still be a regular file.
-void check_still_file(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) throw_io_error("cannot read", path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    throw IoError(quoted(path) + " is no longer a regular file", 0);
-  }
-}
-
 // The key of a directory ("a/b" or "a/b/") without its trailing '/'.
 std::string directory_key(std::string_view key) {
   if (!key.empty() && key.back() == '/') key.remove_suffix(1);
@@ -205,7 +196,8 @@ Package PackageBuilder::build(ThreadPool& pool) const {
     }
     paths.push_back(pending.entry.physical_key.local_path());
   }
-  pool.parallel_for(paths.size(), [&](size_t i) { check_still_file(paths[i]); });
+  // hash_files opens and fstats each file anyway: a file that vanished or
+  // became a directory fails there, naming its path.
   std::vector<FileHash> hashes = hash_files(paths, HashType::kSha2256Chunked, pool);
 
   Manifest manifest;
