@@ -53,6 +53,10 @@ class Writer {
 struct WriteOptions {
   /// Fail with Conflict if the key exists at commit (S3: If-None-Match: *).
   bool if_absent = false;
+  /// Make the object durable at commit (local stores: fsync the file and its
+  /// directory). False leaves that to a later ObjectStore::sync(), so many
+  /// small writes cost one sync; the commit is atomic either way.
+  bool sync = true;
 };
 
 /// One page of a listing: objects under a prefix, in key order.
@@ -96,6 +100,9 @@ class ObjectStore {
   virtual ListPage list(std::string_view prefix, const ListOptions& options = {}) = 0;
   /// Remove an object; removing a missing key is not an error.
   virtual void remove(std::string_view key) = 0;
+  /// Make every committed write durable (local stores: syncfs; remote ones
+  /// are durable at commit, so the default does nothing).
+  virtual void sync() {}
   /// Copy an object within the store (default: read, then write).
   virtual ObjectInfo copy(std::string_view from, std::string_view to);
 

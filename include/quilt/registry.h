@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ struct ResolvedHash {
   std::vector<std::string> candidates;  ///< When kAmbiguous.
 };
 
+/// Called from worker threads as files are done (files, bytes so far this
+/// call). Must be thread-safe and quick.
+using ProgressFn = std::function<void(uint64_t files, uint64_t bytes)>;
+
 struct PushOptions {
   /// The revision this package was read from ("" when built from nothing):
   /// push fails with Conflict if `latest` is no longer it, unless `force`.
@@ -39,6 +44,8 @@ struct PushOptions {
   /// Copy entries' data into the registry (push); false records the
   /// manifest only, physical keys staying where they are (build).
   bool copy_data = true;
+  /// Told of each file copied (optional).
+  ProgressFn on_progress;
 };
 
 struct PushResult {
@@ -49,6 +56,8 @@ struct PushResult {
 struct InstallOptions {
   std::string dest;           ///< Directory to write into.
   std::string path;           ///< Logical key or directory to install; "" for all.
+  /// Told of each file checked and staged (optional).
+  ProgressFn on_progress;
 };
 
 /// A registry: a directory (quilt3's local registry layout) or, later, an S3

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "cli/package_ref.h"
+#include "cli/progress.h"
 #include "quilt/errors.h"
 #include "quilt/json.h"
 #include "quilt/package_builder.h"
@@ -73,7 +74,10 @@ int run_dir(const BuildArgs& args, bool copy_data) {
   push.force = args.force;
   push.dedupe = args.dedupe;
   push.copy_data = copy_data;
+  ProgressBar bar("pushing", package.entries().size(), package.total_size());
+  if (copy_data) push.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
   PushResult result = registry->push(ref.name, package, push, pool);
+  bar.finish();
   report(copy_data ? "pushed" : "built", ref.name, *registry, result, args.json);
   return 0;
 }
@@ -100,7 +104,10 @@ int run_push_revision(const BuildArgs& args) {
   push.parent = parent;
   push.force = args.force;
   push.dedupe = args.dedupe;
+  ProgressBar bar("pushing", package.entries().size(), package.total_size());
+  push.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
   PushResult result = dest->push(ref.name, package, push, pool);
+  bar.finish();
   report("pushed", ref.name, *dest, result, args.json);
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "cli/package_ref.h"
+#include "cli/progress.h"
 #include "quilt/json.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"
@@ -37,8 +38,12 @@ int run_install(const InstallArgs& args) {
   options.dest = args.dest.empty() ? default_dest(ref.name) : args.dest;
   options.path = args.path.empty() ? ref.path : args.path;
   ThreadPool pool;
-  Package package = registry->install(ref.name, args.top_hash.empty() ? ref.top_hash : args.top_hash,
-                                      options, pool);
+  std::string hash = args.top_hash.empty() ? ref.top_hash : args.top_hash;
+  Package listed = registry->browse(ref.name, hash);
+  ProgressBar bar("installing", listed.entries().size(), listed.total_size());
+  options.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
+  Package package = registry->install(ref.name, listed.top_hash(), options, pool);
+  bar.finish();
   size_t files = options.path.empty() ? package.entries().size() : 0;
   if (!options.path.empty()) {
     files = package.find(options.path) ? 1 : package.under(options.path).size();

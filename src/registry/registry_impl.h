@@ -47,7 +47,8 @@ struct Registry::Impl {
   void add_revision(const PackageName& name, const std::string& top_hash);
   /// Copy every entry's data into <root>/USER/PKG/<logical key>, verifying
   /// hashes, and return the package with physical keys pointing there.
-  Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool);
+  Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
+                    const ProgressFn& on_progress);
 };
 
 }  // namespace quilt

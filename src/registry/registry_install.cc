@@ -133,6 +133,7 @@ Package Registry::install(const PackageName& name, std::string_view hash_or_pref
     try {
       validate_logical_key(entries[i].logical_key);
       stage_entry(entries[i], staging.file(i));
+      if (options.on_progress) options.on_progress(1, entries[i].size);
     } catch (...) {
       errors[i] = std::current_exception();
     }

@@ -34,7 +34,8 @@ void copy_verified(ObjectStore& store, const ManifestEntry& entry, const std::st
   std::string source = entry.physical_key.local_path();
   UniqueFd fd = UniqueFd::open(source, O_RDONLY);
   StreamHasher hasher(entry.hash.type, entry.size);
-  std::unique_ptr<Writer> writer = store.open_write(key);
+  // Many files, one sync: push calls ObjectStore::sync() before the manifest.
+  std::unique_ptr<Writer> writer = store.open_write(key, WriteOptions{.sync = false});
   std::vector<uint8_t> buffer(kCopyBlock);
   uint64_t copied = 0;
   while (true) {
@@ -69,7 +70,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }  // namespace
 
 Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
-                                  ThreadPool& pool) {
+                                  ThreadPool& pool, const ProgressFn& on_progress) {
   std::string base = name.user + "/" + name.pkg + "/";
   auto entries = package.entries();
   std::vector<PhysicalKey> targets(entries.size());
@@ -82,8 +83,8 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
     std::string key = base + entry.logical_key;
     std::string dest = root + "/" + key;
     targets[i] = PhysicalKey::from_local_path(dest);
-    if (same_file(entry.physical_key.local_path(), dest)) return;  // already in place
-    copy_verified(*store, entry, key);
+    if (!same_file(entry.physical_key.local_path(), dest)) copy_verified(*store, entry, key);
+    if (on_progress) on_progress(1, entry.size);
   });
   size_t next = 0;
   return package.map([&](const ManifestEntry& entry) {
@@ -96,7 +97,7 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
 PushResult Registry::push(const PackageName& name, const Package& package,
                           const PushOptions& options, ThreadPool& pool) {
   impl_->refuse_workflows();
-  Package written = options.copy_data ? impl_->copy_data(name, package, pool) : package;
+  Package written = options.copy_data ? impl_->copy_data(name, package, pool, options.on_progress) : package;
   FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
   std::string latest_key = layout::latest_key(name);
   std::optional<std::string> current = impl_->read_pointer(latest_key);
@@ -108,6 +109,7 @@ PushResult Registry::push(const PackageName& name, const Package& package,
   }
   const std::string& top_hash = written.top_hash();
   if (options.dedupe && current == top_hash) return PushResult{written, true};
+  impl_->store->sync();  // the data is durable before anything names it
   impl_->store->put(layout::manifest_key(top_hash), written.manifest_text());
   impl_->add_revision(name, top_hash);
   return PushResult{written, false};

@@ -117,7 +117,7 @@ class LocalWriter final : public Writer {
   ObjectInfo commit() override {
     flush();
     if (!options_.if_absent) {
-      tmp_.commit(path_);
+      tmp_.commit(path_, options_.sync);
     } else {
       try {
         tmp_.commit_if_absent(path_);
@@ -364,6 +364,13 @@ std::unique_ptr<Reader> LocalStore::open_read(std::string_view key, ByteRange ra
   ::posix_fadvise(fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
                   POSIX_FADV_SEQUENTIAL);
   return std::make_unique<LocalReader>(std::move(owned), begin, end, std::move(path));
+}
+
+void LocalStore::sync() {
+  std::error_code ec;
+  if (!std::filesystem::exists(root_, ec)) return;  // nothing written yet
+  UniqueFd fd = UniqueFd::open(root_, O_RDONLY | O_DIRECTORY);
+  if (::syncfs(fd.get()) != 0) throw_io_error("cannot sync the file system of", root_, errno);
 }
 
 std::unique_ptr<Writer> LocalStore::open_write(std::string_view key, WriteOptions options) {

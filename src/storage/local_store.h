@@ -36,6 +36,8 @@ class LocalStore final : public ObjectStore {
   std::unique_ptr<Writer> open_write(std::string_view key, WriteOptions options = {}) override;
   ListPage list(std::string_view prefix, const ListOptions& options = {}) override;
   void remove(std::string_view key) override;
+  /// syncfs on the root's file system.
+  void sync() override;
   /// Copy with copy_file_range (a reflink where the file system shares
   /// extents), else read and write; atomic as open_write.
   ObjectInfo copy(std::string_view from, std::string_view to) override;

@@ -128,14 +128,15 @@ void TempFile::write_all(std::span<const uint8_t> bytes) {
   quilt::write_all(fd_.get(), bytes, path_);
 }
 
-void TempFile::prepare_commit() {
+void TempFile::prepare_commit(bool sync) {
   if (!fd_ || committed_) throw Error("commit of a temp file twice: '" + path_ + "'");
-  if (::fsync(fd_.get()) != 0) throw_io_error("cannot sync", path_, errno);
+  if (sync && ::fsync(fd_.get()) != 0) throw_io_error("cannot sync", path_, errno);
 }
 
-void TempFile::finish_commit(const std::string& dest) {
+void TempFile::finish_commit(const std::string& dest, bool sync) {
   committed_ = true;
   fd_.reset();
+  if (!sync) return;
   std::string dest_dir = parent_directory(dest);
   fsync_directory(dest_dir);
   std::string own_dir = parent_directory(path_);
@@ -153,18 +154,18 @@ int TempFile::rename_to(const std::string& dest, unsigned flags) {
   return ENOENT;
 }
 
-void TempFile::commit(const std::string& dest) {
-  prepare_commit();
+void TempFile::commit(const std::string& dest, bool sync) {
+  prepare_commit(sync);
   int error = rename_to(dest, 0);
   if (error != 0) throw_io_error("cannot rename '" + path_ + "' to", dest, error);
-  finish_commit(dest);
+  finish_commit(dest, sync);
 }
 
 void TempFile::commit_if_absent(const std::string& dest) {
-  prepare_commit();
+  prepare_commit(true);
   int error = rename_to(dest, RENAME_NOREPLACE);
   if (error == 0) {
-    finish_commit(dest);
+    finish_commit(dest, true);
     return;
   }
   if (error == EEXIST) throw Conflict("'" + dest + "' already exists");
@@ -179,7 +180,7 @@ void TempFile::commit_if_absent(const std::string& dest) {
   }
   // dest is complete now; a temp name left behind by a failed unlink is only litter.
   ::unlink(path_.c_str());
-  finish_commit(dest);
+  finish_commit(dest, true);
 }
 
 }  // namespace quilt

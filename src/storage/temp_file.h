@@ -53,7 +53,10 @@ class TempFile {
   /// Make the file visible as `dest`, replacing what is there: fsync, rename
   /// (creating dest's directory if it vanished), fsync of the directory.
   /// Throws IoError; the temp file is then still this object's to discard.
-  void commit(const std::string& dest);
+  /// With `sync` false the fsyncs are left out: the rename is still atomic,
+  /// and the caller makes the data durable later (syncfs) before anything
+  /// that depends on it is written.
+  void commit(const std::string& dest, bool sync = true);
   /// As commit(), but throws Conflict "'<dest>' already exists" and leaves
   /// dest untouched when it exists (renameat2 RENAME_NOREPLACE, or link() and
   /// unlink() where the file system lacks it): of racing committers exactly
@@ -62,11 +65,11 @@ class TempFile {
 
  private:
   TempFile(UniqueFd fd, std::string path) noexcept : fd_(std::move(fd)), path_(std::move(path)) {}
-  void prepare_commit();
+  void prepare_commit(bool sync);
   // Rename to dest with renameat2 `flags`, creating dest's directory when
   // missing; return 0 or the errno.
   int rename_to(const std::string& dest, unsigned flags);
-  void finish_commit(const std::string& dest);
+  void finish_commit(const std::string& dest, bool sync);
 
   UniqueFd fd_;
   std::string path_;
