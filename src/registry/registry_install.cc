@@ -22,45 +22,16 @@
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 #include "registry/registry_impl.h"
+#include "registry/verified_copy.h"
+#include "storage/temp_file.h"
 
 namespace quilt {
 namespace {
 
-constexpr size_t kCopyBlock = 1 << 20;
-
-// Copy the entry's bytes into `staged`, checking size and hash.
+// Copy the entry's bytes into the new file `staged`, checking size and hash.
 void stage_entry(const ManifestEntry& entry, const std::string& staged) {
-  if (!entry.physical_key.is_local()) {
-    throw InvalidArgument("'" + entry.logical_key + "' lives at " + entry.physical_key.str() +
-                          ": installing remote data needs S3 support, not there yet");
-  }
-  std::string source = entry.physical_key.local_path();
-  UniqueFd in = UniqueFd::open(source, O_RDONLY);
   UniqueFd out = UniqueFd::open(staged, O_WRONLY | O_CREAT | O_EXCL, 0644);
-  StreamHasher hasher(entry.hash.type, entry.size);
-  std::vector<uint8_t> buffer(kCopyBlock);
-  uint64_t copied = 0;
-  while (true) {
-    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_io_error("cannot read", source, errno);
-    if (n == 0) break;
-    copied += static_cast<uint64_t>(n);
-    if (copied > entry.size) break;
-    hasher.update({buffer.data(), static_cast<size_t>(n)});
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out.get(), buffer.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) throw_io_error("cannot write", staged, errno);
-      done += w;
-    }
-  }
-  Hash actual = copied == entry.size ? hasher.finish() : Hash{entry.hash.type, "(size differs)"};
-  if (actual != entry.hash) {
-    throw Corrupt("'" + entry.logical_key + "' does not match its hash: expected " +
-                  entry.hash.value + ", got " + actual.value + " from " + source +
-                  "; nothing was installed");
-  }
+  copy_verified(entry, [&](std::span<const uint8_t> bytes) { write_all(out.get(), bytes, staged); });
 }
 
 // Create the directories between `dest` and `target`, refusing to pass

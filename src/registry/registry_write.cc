@@ -20,44 +20,19 @@
 #include "quilt/thread_pool.h"
 #include "registry/config.h"
 #include "registry/registry_impl.h"
+#include "registry/verified_copy.h"
 #include "storage/file_lock.h"
 
 namespace quilt {
 namespace {
 
 constexpr auto kLockTimeout = std::chrono::seconds(120);
-constexpr size_t kCopyBlock = 1 << 20;
-
-// Copy a local file into the store under `key`, hashing the bytes as they
-// pass; nothing becomes visible unless they match `entry`.
-void copy_verified(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
-  std::string source = entry.physical_key.local_path();
-  UniqueFd fd = UniqueFd::open(source, O_RDONLY);
-  StreamHasher hasher(entry.hash.type, entry.size);
+// Copy a local file into the store under `key`; nothing becomes visible
+// unless its bytes match the entry.
+void copy_into_store(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
   // Many files, one sync: push calls ObjectStore::sync() before the manifest.
   std::unique_ptr<Writer> writer = store.open_write(key, WriteOptions{.sync = false});
-  std::vector<uint8_t> buffer(kCopyBlock);
-  uint64_t copied = 0;
-  while (true) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_io_error("cannot read", source, errno);
-    if (n == 0) break;
-    std::span<const uint8_t> bytes(buffer.data(), static_cast<size_t>(n));
-    copied += bytes.size();
-    if (copied > entry.size) break;  // grown since it was hashed
-    hasher.update(bytes);
-    writer->write(bytes);
-  }
-  if (copied != entry.size) {
-    throw Corrupt("'" + entry.logical_key + "' (" + source + ") changed since it was hashed: " +
-                  std::to_string(entry.size) + " bytes expected");
-  }
-  Hash actual = hasher.finish();
-  if (actual != entry.hash) {
-    throw Corrupt("'" + entry.logical_key + "' (" + source + ") changed since it was hashed: " +
-                  "expected " + entry.hash.value + ", found " + actual.value);
-  }
+  copy_verified(entry, [&](std::span<const uint8_t> bytes) { writer->write(bytes); });
   writer->commit();
 }
 
@@ -76,14 +51,11 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
   std::vector<PhysicalKey> targets(entries.size());
   pool.parallel_for(entries.size(), [&](size_t i) {
     const ManifestEntry& entry = entries[i];
-    if (!entry.physical_key.is_local()) {
-      throw InvalidArgument("'" + entry.logical_key + "' lives at " + entry.physical_key.str() +
-                            ": only local data can be pushed until S3 support lands");
-    }
     std::string key = base + entry.logical_key;
     std::string dest = root + "/" + key;
     targets[i] = PhysicalKey::from_local_path(dest);
-    if (!same_file(entry.physical_key.local_path(), dest)) copy_verified(*store, entry, key);
+    bool in_place = entry.physical_key.is_local() && same_file(entry.physical_key.local_path(), dest);
+    if (!in_place) copy_into_store(*store, entry, key);
     if (on_progress) on_progress(1, entry.size);
   });
   size_t next = 0;
