@@ -272,13 +272,15 @@ TEST_F(RegistryCli, ConcurrentBuildsLeaveAValidRegistry) {
   }
 }
 
-// kill -9 at random moments of a push: the registry is as it was or
-// complete, and running the push again succeeds.
+// kill -9 at random moments of a build or a push: the registry is as it was
+// or complete, and running the command again succeeds.
 TEST_F(RegistryCli, KilledPushLeavesRegistryValidAndRerunSucceeds) {
   for (int i = 0; i < 300; ++i) tmp_.write("many/f" + std::to_string(i) + ".txt", std::string(2000 + i, 'x'));
   std::string many = (tmp_.path() / "many").string();
-  for (int delay_ms : {5, 20, 60, 150}) {
-    pid_t child = test::spawn_cli({"push", "team/killed", "--dir", many, "--registry", registry_});
+  int round = 0;
+  for (int delay_ms : {2, 5, 10, 20, 60, 150}) {
+    const char* verb = round++ % 2 == 0 ? "build" : "push";
+    pid_t child = test::spawn_cli({verb, "team/killed", "--dir", many, "--registry", registry_});
     usleep(delay_ms * 1000);
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
