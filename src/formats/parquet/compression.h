@@ -19,28 +19,29 @@ enum class Codec : int32_t {
 /// Return the codec's name as Parquet spells it ("SNAPPY", "ZSTD", ...).
 std::string_view codec_name(Codec codec);
 
-/// Return whether `value` (a CompressionCodec from a file) is a codec we can read and write.
+/// Return whether `value` (a CompressionCodec from a file) is a codec we can
+/// read and write.
 bool is_supported_codec(int32_t value);
 
-/// Compresses pages with one codec into a buffer reused from call to call, so a column writer
-/// does not allocate (and page-fault) a fresh buffer per page. Not thread-safe: one per column
-/// writer.
+/// Compresses pages with one codec into a buffer reused from call to call, so a
+/// column writer does not allocate (and page-fault) a fresh buffer per page.
+/// Not thread-safe: one per column writer.
 class Compressor {
- public:
+public:
   /// Make a compressor for `codec`; `level` 0 means the codec's default level.
   /// Throws InvalidArgument for a codec we do not support.
   explicit Compressor(Codec codec, int level = 0);
   ~Compressor();
-  Compressor(Compressor&&) noexcept;
-  Compressor& operator=(Compressor&&) noexcept;
+  Compressor(Compressor &&) noexcept;
+  Compressor &operator=(Compressor &&) noexcept;
 
-  /// Return `input` compressed. The view stays valid until the next call or destruction.
-  /// For kUncompressed it is `input` itself.
+  /// Return `input` compressed. The view stays valid until the next call or
+  /// destruction. For kUncompressed it is `input` itself.
   std::span<const uint8_t> compress(std::span<const uint8_t> input);
 
   Codec codec() const { return codec_; }
 
- private:
+private:
   struct ZstdContext;
   Codec codec_;
   int level_;
@@ -48,9 +49,11 @@ class Compressor {
   std::unique_ptr<ZstdContext> zstd_;
 };
 
-/// Decompress `input` into `output`, whose size is the uncompressed size the page header gives.
-/// Throws Corrupt, naming the codec, when the data does not decompress to exactly
-/// `output.size()` bytes; InvalidArgument for an unsupported codec.
-void decompress(Codec codec, std::span<const uint8_t> input, std::span<uint8_t> output);
+/// Decompress `input` into `output`, whose size is the uncompressed size the
+/// page header gives. Throws Corrupt, naming the codec, when the data does not
+/// decompress to exactly `output.size()` bytes; InvalidArgument for an
+/// unsupported codec.
+void decompress(Codec codec, std::span<const uint8_t> input,
+                std::span<uint8_t> output);
 
-}  // namespace quilt::parquet
+} // namespace quilt::parquet

@@ -1,11 +1,13 @@
 #pragma once
 
-// A codec for Apache Thrift's compact protocol, which Parquet uses for its footer and page
-// headers. We write our own rather than generate code with the Thrift compiler: Parquet needs
-// a handful of structs, a generated parquet.thrift would bring a runtime library and thousands
-// of lines we do not use, and the decoder must treat every byte as hostile. This one
-// bounds-checks every read, limits nesting, skips fields it does not know (of any type, as
-// Thrift's own readers do), and throws quilt::Corrupt naming what it was reading and where.
+// A codec for Apache Thrift's compact protocol, which Parquet uses for its
+// footer and page headers. We write our own rather than generate code with the
+// Thrift compiler: Parquet needs a handful of structs, a generated
+// parquet.thrift would bring a runtime library and thousands of lines we do not
+// use, and the decoder must treat every byte as hostile. This one bounds-checks
+// every read, limits nesting, skips fields it does not know (of any type, as
+// Thrift's own readers do), and throws quilt::Corrupt naming what it was
+// reading and where.
 
 #include <cstdint>
 #include <optional>
@@ -16,8 +18,9 @@
 
 namespace quilt::parquet {
 
-/// A compact-protocol wire type. Booleans in a field header carry their value in the type
-/// (kBoolTrue, kBoolFalse); in a list they are one byte each, written with kBoolTrue.
+/// A compact-protocol wire type. Booleans in a field header carry their value
+/// in the type (kBoolTrue, kBoolFalse); in a list they are one byte each,
+/// written with kBoolTrue.
 enum class ThriftType : uint8_t {
   kStop = 0,
   kBoolTrue = 1,
@@ -34,12 +37,13 @@ enum class ThriftType : uint8_t {
   kStruct = 12,
 };
 
-/// Writes compact-protocol structs into a byte buffer that is reused from message to message.
-/// Usage: begin_struct(); field_i32(1, v); begin_field_struct(2); ...; end_struct(); end_struct().
-/// Not thread-safe.
+/// Writes compact-protocol structs into a byte buffer that is reused from
+/// message to message. Usage: begin_struct(); field_i32(1, v);
+/// begin_field_struct(2); ...; end_struct(); end_struct(). Not thread-safe.
 class CompactWriter {
- public:
-  /// Start a struct that is a list element or the top-level message (no field header).
+public:
+  /// Start a struct that is a list element or the top-level message (no field
+  /// header).
   void begin_struct();
   /// Write the stop field that ends the innermost struct.
   void end_struct();
@@ -51,7 +55,8 @@ class CompactWriter {
   void field_i64(int16_t id, int64_t value);
   void field_double(int16_t id, double value);
   void field_binary(int16_t id, std::string_view value);
-  /// Write a struct field header and begin the struct; end it with end_struct().
+  /// Write a struct field header and begin the struct; end it with
+  /// end_struct().
   void begin_field_struct(int16_t id);
   /// Write a list field header; then write `size` elements of `element` type.
   void field_list(int16_t id, ThriftType element, uint32_t size);
@@ -70,7 +75,7 @@ class CompactWriter {
   /// Forget the bytes written, keeping the buffer's capacity.
   void clear();
 
- private:
+private:
   void field_header(int16_t id, ThriftType type);
 
   std::vector<uint8_t> buffer_;
@@ -78,8 +83,8 @@ class CompactWriter {
   int16_t last_id_ = 0;
 };
 
-/// A field header read by CompactReader. For booleans `type` is kBoolTrue and `bool_value`
-/// holds the value.
+/// A field header read by CompactReader. For booleans `type` is kBoolTrue and
+/// `bool_value` holds the value.
 struct FieldHeader {
   int16_t id = 0;
   ThriftType type = ThriftType::kStop;
@@ -93,11 +98,12 @@ struct ListHeader {
 };
 
 /// Reads compact-protocol structs from a byte span it does not own.
-/// Every read checks bounds; nesting deeper than kMaxDepth is refused. Throws Corrupt whose
-/// message begins with the `context` given (say "footer of data.parquet"), names the value being
-/// read and the byte offset. Not thread-safe.
+/// Every read checks bounds; nesting deeper than kMaxDepth is refused. Throws
+/// Corrupt whose message begins with the `context` given (say "footer of
+/// data.parquet"), names the value being read and the byte offset. Not
+/// thread-safe.
 class CompactReader {
- public:
+public:
   static constexpr int kMaxDepth = 64;
 
   CompactReader(std::span<const uint8_t> data, std::string context);
@@ -105,7 +111,8 @@ class CompactReader {
   /// Enter a struct (list element or top level); pairs with end_struct().
   void begin_struct();
   void end_struct();
-  /// Return the next field's header, or std::nullopt at the struct's stop field.
+  /// Return the next field's header, or std::nullopt at the struct's stop
+  /// field.
   std::optional<FieldHeader> next_field();
 
   bool read_bool();
@@ -117,26 +124,29 @@ class CompactReader {
   /// Return a view of the binary value's bytes inside the input.
   std::span<const uint8_t> read_binary();
   std::string read_string();
-  /// Read a list or set header; refuses sizes that cannot fit in the bytes left.
+  /// Read a list or set header; refuses sizes that cannot fit in the bytes
+  /// left.
   ListHeader read_list_header();
-  uint64_t read_varint(const char* what);
+  uint64_t read_varint(const char *what);
 
   /// Skip a value of `type`, whatever it holds (nested structs, lists, maps).
   void skip(ThriftType type);
   /// Skip the value of the field whose header was just read.
-  void skip(const FieldHeader& field);
+  void skip(const FieldHeader &field);
 
-  /// Throw Corrupt for `field` of struct `owner` having an unexpected wire type.
-  [[noreturn]] void fail_type(const FieldHeader& field, const char* owner);
-  /// Throw Corrupt with `message`, prefixed by the context and followed by the offset.
-  [[noreturn]] void fail(const std::string& message) const;
+  /// Throw Corrupt for `field` of struct `owner` having an unexpected wire
+  /// type.
+  [[noreturn]] void fail_type(const FieldHeader &field, const char *owner);
+  /// Throw Corrupt with `message`, prefixed by the context and followed by the
+  /// offset.
+  [[noreturn]] void fail(const std::string &message) const;
 
   /// Return the number of bytes consumed.
   size_t position() const { return pos_; }
-  const std::string& context() const { return context_; }
+  const std::string &context() const { return context_; }
 
- private:
-  const uint8_t* take(size_t n, const char* what);
+private:
+  const uint8_t *take(size_t n, const char *what);
   void enter();
   void leave() { --depth_; }
   void skip_list();
@@ -150,4 +160,4 @@ class CompactReader {
   int depth_ = 0;
 };
 
-}  // namespace quilt::parquet
+} // namespace quilt::parquet
