@@ -76,9 +76,7 @@ class DataType {
   bool is_signed_integer() const noexcept;
   bool is_floating() const noexcept;
   /// String or binary: values live in offsets + data buffers.
-  bool is_binary_like() const noexcept {
-    return id_ == TypeId::kString || id_ == TypeId::kBinary;
-  }
+  bool is_binary_like() const noexcept { return id_ == TypeId::kString || id_ == TypeId::kBinary; }
 
   /// Return Arrow's spelling: "int64", "timestamp[ns, tz=UTC]",
   /// "dictionary<values=string, indices=int8, ordered=0>".

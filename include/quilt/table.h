@@ -52,11 +52,10 @@ class Buffer {
 
 /// C++ value types that map to one fixed-width numeric column type.
 template <class T>
-concept NumericValue =
-    std::same_as<T, int8_t> || std::same_as<T, int16_t> || std::same_as<T, int32_t> ||
-    std::same_as<T, int64_t> || std::same_as<T, uint8_t> || std::same_as<T, uint16_t> ||
-    std::same_as<T, uint32_t> || std::same_as<T, uint64_t> || std::same_as<T, float> ||
-    std::same_as<T, double>;
+concept NumericValue = std::same_as<T, int8_t> || std::same_as<T, int16_t> ||
+    std::same_as<T, int32_t> || std::same_as<T, int64_t> || std::same_as<T, uint8_t> ||
+    std::same_as<T, uint16_t> || std::same_as<T, uint32_t> || std::same_as<T, uint64_t> ||
+    std::same_as<T, float> || std::same_as<T, double>;
 
 /// Return the column type for a numeric C++ type (int64_t -> int64, double -> float64).
 template <NumericValue T>

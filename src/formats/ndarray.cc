@@ -8,33 +8,60 @@ namespace quilt {
 
 size_t dtype_size(DType dtype) noexcept {
   switch (dtype) {
-    case DType::kBool: case DType::kInt8: case DType::kUInt8: return 1;
-    case DType::kInt16: case DType::kUInt16: case DType::kFloat16: return 2;
-    case DType::kInt32: case DType::kUInt32: case DType::kFloat32: return 4;
-    case DType::kInt64: case DType::kUInt64: case DType::kFloat64: case DType::kComplex64:
+    case DType::kBool:
+    case DType::kInt8:
+    case DType::kUInt8:
+      return 1;
+    case DType::kInt16:
+    case DType::kUInt16:
+    case DType::kFloat16:
+      return 2;
+    case DType::kInt32:
+    case DType::kUInt32:
+    case DType::kFloat32:
+      return 4;
+    case DType::kInt64:
+    case DType::kUInt64:
+    case DType::kFloat64:
+    case DType::kComplex64:
       return 8;
-    case DType::kComplex128: return 16;
+    case DType::kComplex128:
+      return 16;
   }
   return 1;
 }
 
 std::string_view dtype_name(DType dtype) noexcept {
   static constexpr std::string_view kNames[] = {
-      "bool",   "int8",    "int16",   "int32",   "int64",     "uint8",     "uint16",
-      "uint32", "uint64",  "float16", "float32", "float64",   "complex64", "complex128"};
+      "bool",   "int8",   "int16",   "int32",   "int64",   "uint8",     "uint16",
+      "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128"};
   return kNames[static_cast<int>(dtype)];
 }
 
 std::string dtype_descr(DType dtype) {
   const std::string size = std::to_string(dtype_size(dtype));
   switch (dtype) {
-    case DType::kBool: return "|b1";
-    case DType::kInt8: return "|i1";
-    case DType::kUInt8: return "|u1";
-    case DType::kInt16: case DType::kInt32: case DType::kInt64: return "<i" + size;
-    case DType::kUInt16: case DType::kUInt32: case DType::kUInt64: return "<u" + size;
-    case DType::kFloat16: case DType::kFloat32: case DType::kFloat64: return "<f" + size;
-    case DType::kComplex64: case DType::kComplex128: return "<c" + size;
+    case DType::kBool:
+      return "|b1";
+    case DType::kInt8:
+      return "|i1";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kInt16:
+    case DType::kInt32:
+    case DType::kInt64:
+      return "<i" + size;
+    case DType::kUInt16:
+    case DType::kUInt32:
+    case DType::kUInt64:
+      return "<u" + size;
+    case DType::kFloat16:
+    case DType::kFloat32:
+    case DType::kFloat64:
+      return "<f" + size;
+    case DType::kComplex64:
+    case DType::kComplex128:
+      return "<c" + size;
   }
   return "";
 }
@@ -59,8 +86,7 @@ NDArray NDArray::make(DType dtype, std::vector<int64_t> shape, Buffer data, Orde
   }
   const size_t align = item > 8 ? 8 : item;
   if (reinterpret_cast<uintptr_t>(data.data()) % align != 0) {
-    throw InvalidArgument("NDArray: buffer is not aligned to " + std::to_string(align) +
-                          " bytes");
+    throw InvalidArgument("NDArray: buffer is not aligned to " + std::to_string(align) + " bytes");
   }
   NDArray a;
   a.dtype_ = dtype;
@@ -78,8 +104,8 @@ int64_t NDArray::size() const noexcept {
 
 void NDArray::check_element_size(size_t size) const {
   if (size != dtype_size(dtype_)) {
-    throw InvalidArgument("NDArray of " + std::string(dtype_name(dtype_)) +
-                          " cannot be read as " + std::to_string(size) + "-byte elements");
+    throw InvalidArgument("NDArray of " + std::string(dtype_name(dtype_)) + " cannot be read as " +
+                          std::to_string(size) + "-byte elements");
   }
 }
 

@@ -152,11 +152,11 @@ Descr parse_descr(const std::string& descr, std::string_view source) {
   static constexpr struct {
     std::string_view code;
     DType dtype;
-  } kCodes[] = {{"b1", DType::kBool},      {"?", DType::kBool},        {"i1", DType::kInt8},
-                {"i2", DType::kInt16},     {"i4", DType::kInt32},      {"i8", DType::kInt64},
-                {"u1", DType::kUInt8},     {"u2", DType::kUInt16},     {"u4", DType::kUInt32},
-                {"u8", DType::kUInt64},    {"f2", DType::kFloat16},    {"f4", DType::kFloat32},
-                {"f8", DType::kFloat64},   {"c8", DType::kComplex64},  {"c16", DType::kComplex128}};
+  } kCodes[] = {{"b1", DType::kBool},    {"?", DType::kBool},       {"i1", DType::kInt8},
+                {"i2", DType::kInt16},   {"i4", DType::kInt32},     {"i8", DType::kInt64},
+                {"u1", DType::kUInt8},   {"u2", DType::kUInt16},    {"u4", DType::kUInt32},
+                {"u8", DType::kUInt64},  {"f2", DType::kFloat16},   {"f4", DType::kFloat32},
+                {"f8", DType::kFloat64}, {"c8", DType::kComplex64}, {"c16", DType::kComplex128}};
   for (const auto& c : kCodes) {
     if (c.code == d) return {c.dtype, big && dtype_size(c.dtype) > 1};
   }
@@ -186,8 +186,8 @@ std::pair<std::string_view, size_t> read_prefix(std::span<const uint8_t> b,
   const int major = b[6];
   const int minor = b[7];
   if (major < 1 || major > 3 || minor != 0) {
-    corrupt(source, "unsupported format version " + std::to_string(major) + "." +
-                        std::to_string(minor));
+    corrupt(source,
+            "unsupported format version " + std::to_string(major) + "." + std::to_string(minor));
   }
   const size_t len_size = major == 1 ? 2 : 4;
   if (b.size() < 8 + len_size) corrupt(source, "truncated before the header length");

@@ -26,8 +26,9 @@ std::string shape_repr(const std::vector<int64_t>& shape) {
 
 std::string header_dict(const NDArray& a) {
   const bool fortran = a.order() == Order::kFortran;
-  std::string h = "{'descr': '" + dtype_descr(a.dtype()) + "', 'fortran_order': " +
-                  (fortran ? "True" : "False") + ", 'shape': " + shape_repr(a.shape()) + ", }";
+  std::string h = "{'descr': '" + dtype_descr(a.dtype()) +
+                  "', 'fortran_order': " + (fortran ? "True" : "False") +
+                  ", 'shape': " + shape_repr(a.shape()) + ", }";
   if (!a.shape().empty()) {
     const int64_t axis = fortran ? a.shape().back() : a.shape().front();
     h.append(kGrowthAxisMaxDigits - std::to_string(axis).size(), ' ');

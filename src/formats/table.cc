@@ -14,9 +14,8 @@ using detail::column_error;
 
 Buffer Buffer::slice(size_t offset, size_t size) const {
   if (offset > size_ || size > size_ - offset) {
-    throw InvalidArgument("buffer slice [" + std::to_string(offset) + ", +" +
-                          std::to_string(size) + ") is outside " + std::to_string(size_) +
-                          " bytes");
+    throw InvalidArgument("buffer slice [" + std::to_string(offset) + ", +" + std::to_string(size) +
+                          ") is outside " + std::to_string(size_) + " bytes");
   }
   return Buffer(data_ + offset, size, owner_);
 }
@@ -65,24 +64,24 @@ void check_string_buffers(const Column::Data& d) {
   const int32_t first = offset_at(d.values, d.offset);
   const int32_t last = offset_at(d.values, d.offset + d.length);
   if (first < 0 || last < first || static_cast<size_t>(last) > d.data.size()) {
-    throw InvalidArgument(column_error(
-        d.name, "offsets [" + std::to_string(first) + ", " + std::to_string(last) +
-                    "] are not within the " + std::to_string(d.data.size()) + "-byte data"));
+    throw InvalidArgument(column_error(d.name, "offsets [" + std::to_string(first) + ", " +
+                                                   std::to_string(last) + "] are not within the " +
+                                                   std::to_string(d.data.size()) + "-byte data"));
   }
 }
 
 void check_fixed_buffers(const Column::Data& d) {
   const int width = d.type.bit_width();
-  const int64_t needed = width == 1 ? (d.offset + d.length + 7) / 8
-                                    : (d.offset + d.length) * (width / 8);
+  const int64_t needed =
+      width == 1 ? (d.offset + d.length + 7) / 8 : (d.offset + d.length) * (width / 8);
   if (static_cast<int64_t>(d.values.size()) < needed) {
     throw InvalidArgument(column_error(d.name, "values buffer has " +
                                                    std::to_string(d.values.size()) +
                                                    " bytes, needs " + std::to_string(needed)));
   }
   if (width > 8 && reinterpret_cast<uintptr_t>(d.values.data()) % (width / 8) != 0) {
-    throw InvalidArgument(column_error(d.name, "values buffer is not aligned to " +
-                                                   std::to_string(width / 8) + " bytes"));
+    throw InvalidArgument(column_error(
+        d.name, "values buffer is not aligned to " + std::to_string(width / 8) + " bytes"));
   }
 }
 
@@ -95,10 +94,9 @@ void check_dictionary(const Column::Data& d) {
     throw InvalidArgument(column_error(d.name, "only a dictionary column has a dictionary"));
   }
   if (is_dict && !(d.dictionary->type() == d.type.value_type())) {
-    throw InvalidArgument(column_error(d.name, "dictionary holds " +
-                                                   d.dictionary->type().to_string() +
-                                                   ", type says " +
-                                                   d.type.value_type().to_string()));
+    throw InvalidArgument(
+        column_error(d.name, "dictionary holds " + d.dictionary->type().to_string() +
+                                 ", type says " + d.type.value_type().to_string()));
   }
 }
 
@@ -147,12 +145,10 @@ Column Column::make(std::string name, DataType type, int64_t length, ColumnBuffe
   if (length < 0 || d->offset < 0) {
     throw InvalidArgument(column_error(d->name, "negative length or offset"));
   }
-  if (!d->validity.empty() &&
-      static_cast<int64_t>(d->validity.size()) * 8 < d->offset + length) {
-    throw InvalidArgument(column_error(d->name, "validity bitmap has " +
-                                                    std::to_string(d->validity.size()) +
-                                                    " bytes, too few for " +
-                                                    std::to_string(length) + " rows"));
+  if (!d->validity.empty() && static_cast<int64_t>(d->validity.size()) * 8 < d->offset + length) {
+    throw InvalidArgument(
+        column_error(d->name, "validity bitmap has " + std::to_string(d->validity.size()) +
+                                  " bytes, too few for " + std::to_string(length) + " rows"));
   }
   check_dictionary(*d);
   if (d->type.is_binary_like()) {
@@ -176,8 +172,8 @@ Column Column::make(std::string name, DataType type, int64_t length, ColumnBuffe
 Column Column::view(std::string name, DataType type, int64_t length, const void* values,
                     const uint8_t* validity, std::shared_ptr<const void> owner) {
   if (type.is_binary_like() || type.id() == TypeId::kDictionary) {
-    throw InvalidArgument(column_error(name, "Column::view takes fixed-width types only, not " +
-                                                 type.to_string()));
+    throw InvalidArgument(
+        column_error(name, "Column::view takes fixed-width types only, not " + type.to_string()));
   }
   const int width = type.bit_width();
   const size_t n = static_cast<size_t>(length < 0 ? 0 : length);
@@ -188,9 +184,9 @@ Column Column::view(std::string name, DataType type, int64_t length, const void*
   return make(std::move(name), std::move(type), length, std::move(b));
 }
 
-Column Column::view_strings(std::string name, DataType type, int64_t length,
-                            const int32_t* offsets, const uint8_t* data, size_t data_size,
-                            const uint8_t* validity, std::shared_ptr<const void> owner) {
+Column Column::view_strings(std::string name, DataType type, int64_t length, const int32_t* offsets,
+                            const uint8_t* data, size_t data_size, const uint8_t* validity,
+                            std::shared_ptr<const void> owner) {
   if (!type.is_binary_like()) {
     throw InvalidArgument(column_error(name, "Column::view_strings takes string or binary"));
   }
@@ -226,13 +222,13 @@ std::span<const T> Column::values() const {
   const DataType& t = data_->type;
   const DataType& physical = t.id() == TypeId::kDictionary ? t.index_type() : t;
   const bool float_ok = physical.is_floating() == std::is_floating_point_v<T>;
-  const bool sign_ok = std::is_floating_point_v<T> || physical.id() == TypeId::kTimestamp ||
-                       physical.id() == TypeId::kDate32 ||
-                       physical.is_signed_integer() == std::is_signed_v<T>;
+  const bool signed_type = physical.is_signed_integer() || physical.id() == TypeId::kTimestamp ||
+                           physical.id() == TypeId::kDate32;
+  const bool sign_ok = std::is_floating_point_v<T> || signed_type == std::is_signed_v<T>;
   if (physical.bit_width() != static_cast<int>(sizeof(T) * 8) || !float_ok || !sign_ok) {
-    throw InvalidArgument(column_error(name(), "values of " + t.to_string() +
-                                                   " cannot be read as " +
-                                                   data_type_of<T>().to_string()));
+    throw InvalidArgument(column_error(
+        name(),
+        "values of " + t.to_string() + " cannot be read as " + data_type_of<T>().to_string()));
   }
   const auto* p = reinterpret_cast<const T*>(data_->values.data());
   return {p + data_->offset, static_cast<size_t>(data_->length)};
@@ -263,8 +259,7 @@ std::string_view Column::string_at(int64_t i) const {
 Column Column::slice(int64_t offset, int64_t length) const {
   if (offset < 0 || length < 0 || offset > data_->length || length > data_->length - offset) {
     throw InvalidArgument(column_error(name(), "slice [" + std::to_string(offset) + ", +" +
-                                                   std::to_string(length) +
-                                                   ") is outside " +
+                                                   std::to_string(length) + ") is outside " +
                                                    std::to_string(data_->length) + " rows"));
   }
   auto d = std::make_shared<Data>(*data_);

@@ -61,9 +61,8 @@ ColumnBuffers string_buffers(const std::string& name, size_t n,
 void check_utf8(const Column& c) {
   for (int64_t i = 0; i < c.length(); ++i) {
     if (c.is_valid(i) && !is_valid_utf8(c.string_at(i))) {
-      throw InvalidArgument(column_error(c.name(), "ill-formed UTF-8 at row " +
-                                                       std::to_string(i) + ": " +
-                                                       escape_for_message(c.string_at(i))));
+      throw InvalidArgument(column_error(c.name(), "ill-formed UTF-8 at row " + std::to_string(i) +
+                                                       ": " + escape_for_message(c.string_at(i))));
     }
   }
 }
@@ -123,8 +122,8 @@ Column Column::from_optional(std::string name, const std::vector<std::optional<T
 Column Column::from_bools(std::string name, const std::vector<bool>& values) {
   ColumnBuffers b;
   bool all_true = true;
-  b.values = Buffer::from_vector(pack_bits(values.size(), [&](size_t i) { return values[i]; },
-                                           all_true));
+  b.values = Buffer::from_vector(pack_bits(
+      values.size(), [&](size_t i) { return values[i]; }, all_true));
   return make(std::move(name), DataType::boolean(), static_cast<int64_t>(values.size()),
               std::move(b));
 }
@@ -146,8 +145,7 @@ Column Column::from_strings(std::string name, const std::vector<std::string>& va
 
 Column Column::from_optional_strings(std::string name,
                                      const std::vector<std::optional<std::string>>& values) {
-  return strings_column(std::move(name), DataType::string(), values.size(), optional_at,
-                        &values);
+  return strings_column(std::move(name), DataType::string(), values.size(), optional_at, &values);
 }
 
 Column Column::from_binary(std::string name, const std::vector<std::string>& values) {
@@ -197,13 +195,12 @@ Column Column::from_dictionary(std::string name, const std::vector<int32_t>& cod
   b.values = Buffer::from_vector(std::move(indices));
   b.dictionary = std::make_shared<const Column>(from_strings(name, categories));
   DataType type = DataType::dictionary(DataType::int32(), DataType::string(), ordered);
-  return make(std::move(name), std::move(type), static_cast<int64_t>(codes.size()),
-              std::move(b));
+  return make(std::move(name), std::move(type), static_cast<int64_t>(codes.size()), std::move(b));
 }
 
-#define QUILT_INSTANTIATE(T)                                                          \
-  template DataType data_type_of<T>();                                                \
-  template Column Column::from_values<T>(std::string, std::vector<T>);               \
+#define QUILT_INSTANTIATE(T)                                           \
+  template DataType data_type_of<T>();                                 \
+  template Column Column::from_values<T>(std::string, std::vector<T>); \
   template Column Column::from_optional<T>(std::string, const std::vector<std::optional<T>>&);
 QUILT_INSTANTIATE(int8_t)
 QUILT_INSTANTIATE(int16_t)

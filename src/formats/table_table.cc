@@ -1,7 +1,8 @@
+#include "quilt/table.h"
+
 #include "core/utf8.h"
 #include "formats/table_internal.h"
 #include "quilt/errors.h"
-#include "quilt/table.h"
 
 namespace quilt {
 
@@ -19,10 +20,10 @@ Table Table::make(std::vector<Column> columns, KeyValueMetadata metadata, int64_
   if (d->num_rows < 0) throw InvalidArgument("a table cannot have a negative number of rows");
   for (const Column& c : columns) {
     if (c.length() != d->num_rows) {
-      throw InvalidArgument(detail::column_error(
-          c.name(), "has " + std::to_string(c.length()) + " rows; column '" +
-                        escape_for_message(columns.front().name()) + "' has " +
-                        std::to_string(d->num_rows)));
+      throw InvalidArgument(
+          detail::column_error(c.name(), "has " + std::to_string(c.length()) + " rows; column '" +
+                                             escape_for_message(columns.front().name()) + "' has " +
+                                             std::to_string(d->num_rows)));
     }
   }
   d->columns = std::move(columns);
@@ -72,8 +73,8 @@ Table Table::with_metadata(KeyValueMetadata metadata) const {
 Table Table::slice(int64_t offset, int64_t length) const {
   if (offset < 0 || length < 0 || offset > num_rows() || length > num_rows() - offset) {
     throw InvalidArgument("table slice [" + std::to_string(offset) + ", +" +
-                          std::to_string(length) + ") is outside " +
-                          std::to_string(num_rows()) + " rows");
+                          std::to_string(length) + ") is outside " + std::to_string(num_rows()) +
+                          " rows");
   }
   std::vector<Column> columns;
   columns.reserve(data_->columns.size());

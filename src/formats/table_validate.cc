@@ -17,18 +17,16 @@ void validate_strings(const Column& c) {
   std::span<const int32_t> o = c.offsets();
   for (int64_t i = 0; i < c.length(); ++i) {
     if (o[i + 1] < o[i]) {
-      throw InvalidArgument(column_error(c.name(), "offsets not monotonic at row " +
-                                                       std::to_string(i) + " (" +
-                                                       std::to_string(o[i]) + " then " +
-                                                       std::to_string(o[i + 1]) + ")"));
+      throw InvalidArgument(column_error(
+          c.name(), "offsets not monotonic at row " + std::to_string(i) + " (" +
+                        std::to_string(o[i]) + " then " + std::to_string(o[i + 1]) + ")"));
     }
   }
   if (c.type().id() != TypeId::kString) return;
   for (int64_t i = 0; i < c.length(); ++i) {
     if (c.is_valid(i) && !is_valid_utf8(c.string_at(i))) {
-      throw InvalidArgument(column_error(c.name(), "ill-formed UTF-8 at row " +
-                                                       std::to_string(i) + ": " +
-                                                       escape_for_message(c.string_at(i))));
+      throw InvalidArgument(column_error(c.name(), "ill-formed UTF-8 at row " + std::to_string(i) +
+                                                       ": " + escape_for_message(c.string_at(i))));
     }
   }
 }
@@ -40,24 +38,31 @@ void validate_indices_as(const Column& c) {
   for (int64_t i = 0; i < c.length(); ++i) {
     const auto v = static_cast<int64_t>(idx[i]);
     if (c.is_valid(i) && (v < 0 || v >= n)) {
-      throw InvalidArgument(column_error(c.name(), "dictionary index " + std::to_string(v) +
-                                                       " at row " + std::to_string(i) +
-                                                       " is outside a dictionary of " +
-                                                       std::to_string(n)));
+      throw InvalidArgument(column_error(
+          c.name(), "dictionary index " + std::to_string(v) + " at row " + std::to_string(i) +
+                        " is outside a dictionary of " + std::to_string(n)));
     }
   }
 }
 
 void validate_indices(const Column& c) {
   switch (c.type().index_type().id()) {
-    case TypeId::kInt8: return validate_indices_as<int8_t>(c);
-    case TypeId::kInt16: return validate_indices_as<int16_t>(c);
-    case TypeId::kInt32: return validate_indices_as<int32_t>(c);
-    case TypeId::kInt64: return validate_indices_as<int64_t>(c);
-    case TypeId::kUInt8: return validate_indices_as<uint8_t>(c);
-    case TypeId::kUInt16: return validate_indices_as<uint16_t>(c);
-    case TypeId::kUInt32: return validate_indices_as<uint32_t>(c);
-    default: return validate_indices_as<uint64_t>(c);
+    case TypeId::kInt8:
+      return validate_indices_as<int8_t>(c);
+    case TypeId::kInt16:
+      return validate_indices_as<int16_t>(c);
+    case TypeId::kInt32:
+      return validate_indices_as<int32_t>(c);
+    case TypeId::kInt64:
+      return validate_indices_as<int64_t>(c);
+    case TypeId::kUInt8:
+      return validate_indices_as<uint8_t>(c);
+    case TypeId::kUInt16:
+      return validate_indices_as<uint16_t>(c);
+    case TypeId::kUInt32:
+      return validate_indices_as<uint32_t>(c);
+    default:
+      return validate_indices_as<uint64_t>(c);
   }
 }
 
@@ -66,14 +71,22 @@ int64_t index_at(const Column& c, int64_t i) {
   const auto* base = c.values_buffer().data();
   const int64_t slot = c.offset() + i;
   switch (c.type().index_type().id()) {
-    case TypeId::kInt8: return reinterpret_cast<const int8_t*>(base)[slot];
-    case TypeId::kInt16: return reinterpret_cast<const int16_t*>(base)[slot];
-    case TypeId::kInt32: return reinterpret_cast<const int32_t*>(base)[slot];
-    case TypeId::kInt64: return reinterpret_cast<const int64_t*>(base)[slot];
-    case TypeId::kUInt8: return base[slot];
-    case TypeId::kUInt16: return reinterpret_cast<const uint16_t*>(base)[slot];
-    case TypeId::kUInt32: return reinterpret_cast<const uint32_t*>(base)[slot];
-    default: return static_cast<int64_t>(reinterpret_cast<const uint64_t*>(base)[slot]);
+    case TypeId::kInt8:
+      return reinterpret_cast<const int8_t*>(base)[slot];
+    case TypeId::kInt16:
+      return reinterpret_cast<const int16_t*>(base)[slot];
+    case TypeId::kInt32:
+      return reinterpret_cast<const int32_t*>(base)[slot];
+    case TypeId::kInt64:
+      return reinterpret_cast<const int64_t*>(base)[slot];
+    case TypeId::kUInt8:
+      return base[slot];
+    case TypeId::kUInt16:
+      return reinterpret_cast<const uint16_t*>(base)[slot];
+    case TypeId::kUInt32:
+      return reinterpret_cast<const uint32_t*>(base)[slot];
+    default:
+      return static_cast<int64_t>(reinterpret_cast<const uint64_t*>(base)[slot]);
   }
 }
 
@@ -119,8 +132,7 @@ void Column::validate_full() const {
   if (!validity_buffer().empty()) {
     const int64_t nulls = detail::count_unset_bits(validity_buffer().data(), offset(), length());
     if (nulls != null_count()) {
-      throw InvalidArgument(column_error(name(), "null_count is " +
-                                                     std::to_string(null_count()) +
+      throw InvalidArgument(column_error(name(), "null_count is " + std::to_string(null_count()) +
                                                      " but the bitmap has " +
                                                      std::to_string(nulls) + " nulls"));
     }

@@ -10,11 +10,10 @@
 namespace quilt {
 namespace {
 
-constexpr DType kAllDtypes[] = {DType::kBool,    DType::kInt8,      DType::kInt16,
-                                DType::kInt32,   DType::kInt64,     DType::kUInt8,
-                                DType::kUInt16,  DType::kUInt32,    DType::kUInt64,
-                                DType::kFloat16, DType::kFloat32,   DType::kFloat64,
-                                DType::kComplex64, DType::kComplex128};
+constexpr DType kAllDtypes[] = {
+    DType::kBool,    DType::kInt8,    DType::kInt16,     DType::kInt32,     DType::kInt64,
+    DType::kUInt8,   DType::kUInt16,  DType::kUInt32,    DType::kUInt64,    DType::kFloat16,
+    DType::kFloat32, DType::kFloat64, DType::kComplex64, DType::kComplex128};
 
 std::string to_npy(const NDArray& a, NpyWriteOptions options = {}) {
   std::string out;
@@ -144,8 +143,7 @@ TEST(Npy, RejectsBadInputWithClearErrors) {
   std::string good = valid_npy();
   EXPECT_EQ(read(good).size(), 3);
   std::string msg = corrupt_message([&] { read(good.substr(0, good.size() - 1)); });
-  EXPECT_NE(msg.find("NPY x.npy: shape (3) of <i2 needs 6 data bytes, found 5"),
-            std::string::npos)
+  EXPECT_NE(msg.find("NPY x.npy: shape (3) of <i2 needs 6 data bytes, found 5"), std::string::npos)
       << msg;
   msg = corrupt_message([&] { read(good.substr(0, 40)); });
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;

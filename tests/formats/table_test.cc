@@ -127,7 +127,8 @@ TEST(Table, DictionaryColumnsAreCategoricals) {
 
 TEST(Table, RejectsColumnsOfDifferentLengths) {
   std::string msg = error_of([] {
-    Table::make({Column::from_values<int64_t>("a", {1, 2}), Column::from_values<int64_t>("b", {1})});
+    Table::make(
+        {Column::from_values<int64_t>("a", {1, 2}), Column::from_values<int64_t>("b", {1})});
   });
   EXPECT_NE(msg.find("column 'b': has 1 rows; column 'a' has 2"), std::string::npos) << msg;
 }
@@ -142,6 +143,9 @@ TEST(Table, RejectsShortBuffersAndWrongValueTypes) {
   Column c = Column::from_values<int64_t>("x", {1});
   EXPECT_THROW(c.values<double>(), InvalidArgument);
   EXPECT_THROW(c.values<uint64_t>(), InvalidArgument);
+  Column ts = Column::from_timestamps("t", {1}, TimeUnit::kNano);
+  EXPECT_EQ(ts.values<int64_t>()[0], 1);
+  EXPECT_THROW(ts.values<uint64_t>(), InvalidArgument);
   EXPECT_THROW(c.string_at(0), InvalidArgument);
   ColumnBuffers d;
   d.values = Buffer::from_vector(std::vector<int32_t>{0});
@@ -251,14 +255,15 @@ TEST(Table, EqualsComparesValuesNullsAndNans) {
   EXPECT_FALSE(a.equals(c, {.nans_equal = true}));
   Table renamed = Table::make({a.column(0).rename("g")});
   EXPECT_FALSE(a.equals(renamed, {.nans_equal = true}));
-  EXPECT_FALSE(a.equals(a.with_metadata({{"k", "v"}}), {.nans_equal = true, .check_metadata = true}));
+  EXPECT_FALSE(
+      a.equals(a.with_metadata({{"k", "v"}}), {.nans_equal = true, .check_metadata = true}));
   EXPECT_TRUE(a.equals(a.with_metadata({{"k", "v"}}), {.nans_equal = true}));
   // Dictionaries compare by the values they select, not the encoding.
   Column d1 = Column::from_dictionary("c", {0, 1}, {"x", "y"});
   Column d2 = Column::from_dictionary("c", {1, 0}, {"y", "x"});
   EXPECT_TRUE(d1.equals(d2));
-  EXPECT_TRUE(Column::from_strings("s", {"a", "b"}).slice(1, 1).equals(
-      Column::from_strings("s", {"b"})));
+  EXPECT_TRUE(
+      Column::from_strings("s", {"a", "b"}).slice(1, 1).equals(Column::from_strings("s", {"b"})));
 }
 
 }  // namespace
