@@ -268,3 +268,37 @@ TEST(Table, EqualsComparesValuesNullsAndNans) {
 
 }  // namespace
 }  // namespace quilt
+
+namespace quilt {
+namespace {
+
+TEST(Table, ViewsCallerValidityBitmapsAndBools) {
+  auto mem = std::make_shared<std::vector<uint8_t>>(std::vector<uint8_t>{0b011, 0b101});
+  // One allocation, two views: bit-packed bools and a validity bitmap over them.
+  Column b = Column::view("flags", DataType::boolean(), 3, mem->data(), mem->data() + 1, mem);
+  EXPECT_EQ(b.null_count(), 1);
+  EXPECT_TRUE(b.bool_at(0));
+  EXPECT_FALSE(b.bool_at(2));
+  EXPECT_TRUE(b.is_null(1));
+  EXPECT_EQ(b.validity_buffer().owner(), mem);
+  std::string msg =
+      error_of([&] { Column::view("s", DataType::string(), 1, mem->data(), nullptr, mem); });
+  EXPECT_NE(msg.find("fixed-width types only"), std::string::npos) << msg;
+}
+
+TEST(Table, EmptyTablesAndDictionarySlices) {
+  Table empty;
+  EXPECT_EQ(empty.num_rows(), 0);
+  EXPECT_EQ(empty.num_columns(), 0);
+  EXPECT_EQ(Table::make({}, {}, 5).num_rows(), 5);
+  EXPECT_THROW(empty.column(0), InvalidArgument);
+  Column c = Column::from_dictionary("cat", {1, -1, 0, 1}, {"a", "b"});
+  Column s = c.slice(1, 3);
+  EXPECT_EQ(s.null_count(), 1);
+  EXPECT_EQ(s.dictionary().string_at(s.values<int32_t>()[1]), "a");
+  EXPECT_TRUE(s.equals(Column::from_dictionary("cat", {-1, 0, 1}, {"a", "b"})));
+  s.validate_full();
+}
+
+}  // namespace
+}  // namespace quilt
