@@ -185,3 +185,32 @@ TEST(Npy, ReadsFilesAndNamesMissingOnes) {
 
 }  // namespace
 }  // namespace quilt
+
+namespace quilt {
+namespace {
+
+TEST(Npy, EveryTruncationIsCorrupt) {
+  const std::string good =
+      to_npy(NDArray::from_vector(DType::kFloat32, std::vector<float>{1, 2, 3}, {3}));
+  for (size_t n = 0; n < good.size(); ++n) {
+    EXPECT_THROW(read_npy(buffer_of(good.substr(0, n)), "cut.npy"), Corrupt) << n;
+  }
+}
+
+TEST(Npy, RejectsShapesThatOverflow) {
+  std::string msg = corrupt_message([] {
+    read_npy(buffer_of(with_header("{'descr': '<f8', 'fortran_order': False, "
+                                   "'shape': (4611686018427387904, 4), }")),
+             "huge.npy");
+  });
+  EXPECT_NE(msg.find("overflows"), std::string::npos) << msg;
+  msg = corrupt_message([] {
+    read_npy(buffer_of(with_header("{'descr': '<f8', 'fortran_order': False, "
+                                   "'shape': (99999999999999999999,), }")),
+             "huge.npy");
+  });
+  EXPECT_NE(msg.find("too large"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace quilt
