@@ -85,7 +85,9 @@ std::string with_dir(const char* script, const std::string& dir) {
 }
 
 TEST(NpyNumpy, ReadsWhatNumpyWritesAndNumpyReadsWhatWeWrite) {
-  if (!have_numpy()) GTEST_SKIP() << "numpy is not installed for /usr/bin/python3";
+  // scripts/setup installs python3-numpy: a missing numpy is a broken set-up,
+  // which must fail here rather than pass unnoticed.
+  ASSERT_TRUE(have_numpy()) << "numpy is not installed for /usr/bin/python3 (scripts/setup)";
   test::TempDir dir;
   const std::string d = dir.path().string();
   std::istringstream names(test::run_python(with_dir(kGenerate, d)));
