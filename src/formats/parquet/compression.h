@@ -27,7 +27,7 @@ bool is_supported_codec(int32_t value);
 /// column writer does not allocate (and page-fault) a fresh buffer per page.
 /// Not thread-safe: one per column writer.
 class Compressor {
-public:
+ public:
   /// Make a compressor for `codec`; `level` 0 means the codec's default level.
   /// Throws InvalidArgument for a codec we do not support.
   explicit Compressor(Codec codec, int level = 0);
@@ -41,7 +41,7 @@ public:
 
   Codec codec() const { return codec_; }
 
-private:
+ private:
   struct ZstdContext;
   Codec codec_;
   int level_;
@@ -53,7 +53,6 @@ private:
 /// page header gives. Throws Corrupt, naming the codec, when the data does not
 /// decompress to exactly `output.size()` bytes; InvalidArgument for an
 /// unsupported codec.
-void decompress(Codec codec, std::span<const uint8_t> input,
-                std::span<uint8_t> output);
+void decompress(Codec codec, std::span<const uint8_t> input, std::span<uint8_t> output);
 
-} // namespace quilt::parquet
+}  // namespace quilt::parquet

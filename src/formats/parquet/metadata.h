@@ -88,7 +88,7 @@ enum class TimeUnit : int16_t { kMillis = 1, kMicros = 2, kNanos = 3 };
 /// contents are skipped).
 struct LogicalType {
   enum class Kind : int16_t {
-    kNone = 0, // absent
+    kNone = 0,  // absent
     kString = 1,
     kDate = 6,
     kTimestamp = 8,
@@ -96,11 +96,11 @@ struct LogicalType {
     kOther = -1,
   };
   Kind kind = Kind::kNone;
-  int16_t other_id = 0;              // kOther
-  int8_t bit_width = 0;              // kInteger: 8, 16, 32 or 64
-  bool is_signed = true;             // kInteger
-  TimeUnit unit = TimeUnit::kMicros; // kTimestamp
-  bool is_adjusted_to_utc = false;   // kTimestamp
+  int16_t other_id = 0;               // kOther
+  int8_t bit_width = 0;               // kInteger: 8, 16, 32 or 64
+  bool is_signed = true;              // kInteger
+  TimeUnit unit = TimeUnit::kMicros;  // kTimestamp
+  bool is_adjusted_to_utc = false;    // kTimestamp
 
   bool operator==(const LogicalType &) const = default;
 };
@@ -108,12 +108,12 @@ struct LogicalType {
 /// parquet.thrift Statistics. min/max bytes are PLAIN-encoded values (strings
 /// unprefixed).
 struct Statistics {
-  std::optional<std::string> max; // 1: deprecated, signed order
-  std::optional<std::string> min; // 2
+  std::optional<std::string> max;  // 1: deprecated, signed order
+  std::optional<std::string> min;  // 2
   std::optional<int64_t> null_count;
   std::optional<int64_t> distinct_count;
-  std::optional<std::string> max_value; // 5: in the column order
-  std::optional<std::string> min_value; // 6
+  std::optional<std::string> max_value;  // 5: in the column order
+  std::optional<std::string> min_value;  // 6
   std::optional<bool> is_max_value_exact;
   std::optional<bool> is_min_value_exact;
 
@@ -240,11 +240,10 @@ void write_page_header(CompactWriter &writer, const PageHeader &header);
 /// Decode a footer. Throws Corrupt (prefixed by `context`, say "footer of
 /// x.parquet") for malformed bytes, a missing required field, or a field of the
 /// wrong wire type.
-FileMetaData read_file_metadata(std::span<const uint8_t> bytes,
-                                const std::string &context);
+FileMetaData read_file_metadata(std::span<const uint8_t> bytes, const std::string &context);
 /// Decode one page header from `reader`; reader.position() afterwards is the
 /// header's end. Throws Corrupt as read_file_metadata does, and for negative
 /// page sizes or counts.
 PageHeader read_page_header(CompactReader &reader);
 
-} // namespace quilt::parquet
+}  // namespace quilt::parquet

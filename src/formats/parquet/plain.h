@@ -26,13 +26,13 @@ concept PlainFixed = std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t> ||
 /// encoder holds one physical type at a time (booleans continue one bit stream
 /// until clear()). Not thread-safe.
 class PlainEncoder {
-public:
+ public:
   /// Append fixed-width values (a memcpy: the host is little-endian).
-  template <PlainFixed T> void put(std::span<const T> values) {
+  template <PlainFixed T>
+  void put(std::span<const T> values) {
     size_t start = buffer_.size();
     buffer_.resize(start + values.size_bytes());
-    if (!values.empty())
-      std::memcpy(buffer_.data() + start, values.data(), values.size_bytes());
+    if (!values.empty()) std::memcpy(buffer_.data() + start, values.data(), values.size_bytes());
   }
   void put_bool(bool value);
   /// Append `count` booleans from an LSB-first bitmap starting at bit
@@ -49,7 +49,7 @@ public:
   std::span<const uint8_t> bytes() const { return buffer_; }
   void clear();
 
-private:
+ private:
   std::vector<uint8_t> buffer_;
   size_t bool_count_ = 0;
 };
@@ -69,15 +69,14 @@ int64_t int96_to_unix_nanos(Int96 value);
 /// the last ended. Throws Corrupt, naming `what` (say "column x, page 3"), when
 /// the data runs out. Not thread-safe.
 class PlainDecoder {
-public:
-  explicit PlainDecoder(std::span<const uint8_t> data,
-                        std::string what = "PLAIN data");
+ public:
+  explicit PlainDecoder(std::span<const uint8_t> data, std::string what = "PLAIN data");
 
   /// Fill `out` with fixed-width values.
-  template <PlainFixed T> void decode(std::span<T> out) {
+  template <PlainFixed T>
+  void decode(std::span<T> out) {
     const uint8_t *p = take(out.size_bytes(), out.size(), "values");
-    if (!out.empty())
-      std::memcpy(out.data(), p, out.size_bytes());
+    if (!out.empty()) std::memcpy(out.data(), p, out.size_bytes());
   }
   /// Fill `out` with booleans, one 0/1 byte each.
   void decode_bools(std::span<uint8_t> out);
@@ -91,13 +90,13 @@ public:
   /// Return the bytes not yet consumed (booleans count whole bytes started).
   size_t remaining() const { return data_.size() - pos_; }
 
-private:
+ private:
   const uint8_t *take(size_t bytes, size_t count, const char *kind);
 
   std::span<const uint8_t> data_;
   std::string what_;
   size_t pos_ = 0;
-  size_t bool_index_ = 0; // bits consumed from the booleans' first byte onwards
+  size_t bool_index_ = 0;  // bits consumed from the booleans' first byte onwards
 };
 
-} // namespace quilt::parquet
+}  // namespace quilt::parquet

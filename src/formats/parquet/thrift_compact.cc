@@ -8,12 +8,10 @@
 namespace quilt::parquet {
 namespace {
 
-static_assert(std::endian::native == std::endian::little,
-              "the codec assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little, "the codec assumes a little-endian host");
 
 uint64_t zigzag(int64_t value) {
-  return (static_cast<uint64_t>(value) << 1) ^
-         static_cast<uint64_t>(value >> 63);
+  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
 }
 
 int64_t unzigzag(uint64_t value) {
@@ -22,7 +20,7 @@ int64_t unzigzag(uint64_t value) {
 
 bool is_valid_type(uint8_t type) { return type >= 1 && type <= 12; }
 
-} // namespace
+}  // namespace
 
 void CompactWriter::clear() {
   buffer_.clear();
@@ -38,15 +36,13 @@ void CompactWriter::begin_struct() {
 void CompactWriter::end_struct() {
   buffer_.push_back(0);
   last_id_ = last_ids_.empty() ? 0 : last_ids_.back();
-  if (!last_ids_.empty())
-    last_ids_.pop_back();
+  if (!last_ids_.empty()) last_ids_.pop_back();
 }
 
 void CompactWriter::field_header(int16_t id, ThriftType type) {
   int delta = id - last_id_;
   if (delta > 0 && delta <= 15) {
-    buffer_.push_back(
-        static_cast<uint8_t>(delta << 4 | static_cast<uint8_t>(type)));
+    buffer_.push_back(static_cast<uint8_t>(delta << 4 | static_cast<uint8_t>(type)));
   } else {
     buffer_.push_back(static_cast<uint8_t>(type));
     write_varint(zigzag(id));
@@ -139,14 +135,14 @@ void CompactReader::fail(const std::string &message) const {
 }
 
 void CompactReader::fail_type(const FieldHeader &field, const char *owner) {
-  fail(std::string(owner) + " field " + std::to_string(field.id) +
-       " has wire type " + std::to_string(static_cast<int>(field.type)));
+  fail(std::string(owner) + " field " + std::to_string(field.id) + " has wire type " +
+       std::to_string(static_cast<int>(field.type)));
 }
 
 const uint8_t *CompactReader::take(size_t n, const char *what) {
   if (n > data_.size() - pos_) {
-    fail(std::string("truncated ") + what + ": needs " + std::to_string(n) +
-         " bytes, " + std::to_string(data_.size() - pos_) + " left");
+    fail(std::string("truncated ") + what + ": needs " + std::to_string(n) + " bytes, " +
+         std::to_string(data_.size() - pos_) + " left");
   }
   const uint8_t *p = data_.data() + pos_;
   pos_ += n;
@@ -154,8 +150,7 @@ const uint8_t *CompactReader::take(size_t n, const char *what) {
 }
 
 void CompactReader::enter() {
-  if (++depth_ > kMaxDepth)
-    fail("nesting deeper than " + std::to_string(kMaxDepth));
+  if (++depth_ > kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth));
 }
 
 void CompactReader::begin_struct() {
@@ -167,24 +162,20 @@ void CompactReader::begin_struct() {
 void CompactReader::end_struct() {
   leave();
   last_id_ = last_ids_.empty() ? 0 : last_ids_.back();
-  if (!last_ids_.empty())
-    last_ids_.pop_back();
+  if (!last_ids_.empty()) last_ids_.pop_back();
 }
 
 std::optional<FieldHeader> CompactReader::next_field() {
   uint8_t byte = *take(1, "field header");
-  if (byte == 0)
-    return std::nullopt;
+  if (byte == 0) return std::nullopt;
   uint8_t type = byte & 0x0F;
-  if (!is_valid_type(type))
-    fail("unknown wire type " + std::to_string(type) + " in field header");
+  if (!is_valid_type(type)) fail("unknown wire type " + std::to_string(type) + " in field header");
   FieldHeader field;
   int delta = byte >> 4;
   field.id = delta == 0 ? read_i16() : static_cast<int16_t>(last_id_ + delta);
   last_id_ = field.id;
   field.type = static_cast<ThriftType>(type);
-  if (field.type == ThriftType::kBoolFalse)
-    field.type = ThriftType::kBoolTrue;
+  if (field.type == ThriftType::kBoolFalse) field.type = ThriftType::kBoolTrue;
   field.bool_value = type == static_cast<uint8_t>(ThriftType::kBoolTrue);
   return field;
 }
@@ -194,28 +185,23 @@ uint64_t CompactReader::read_varint(const char *what) {
   for (int shift = 0; shift < 64; shift += 7) {
     uint8_t byte = *take(1, what);
     value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0)
-      return value;
+    if ((byte & 0x80) == 0) return value;
   }
   fail(std::string("varint longer than 10 bytes in ") + what);
 }
 
 bool CompactReader::read_bool() { return *take(1, "bool") == 1; }
-int8_t CompactReader::read_i8() {
-  return static_cast<int8_t>(*take(1, "byte"));
-}
+int8_t CompactReader::read_i8() { return static_cast<int8_t>(*take(1, "byte")); }
 
 int16_t CompactReader::read_i16() {
   int64_t value = unzigzag(read_varint("i16"));
-  if (value < INT16_MIN || value > INT16_MAX)
-    fail("i16 out of range");
+  if (value < INT16_MIN || value > INT16_MAX) fail("i16 out of range");
   return static_cast<int16_t>(value);
 }
 
 int32_t CompactReader::read_i32() {
   int64_t value = unzigzag(read_varint("i32"));
-  if (value < INT32_MIN || value > INT32_MAX)
-    fail("i32 out of range");
+  if (value < INT32_MIN || value > INT32_MAX) fail("i32 out of range");
   return static_cast<int32_t>(value);
 }
 
@@ -245,12 +231,10 @@ ListHeader CompactReader::read_list_header() {
   uint8_t byte = *take(1, "list header");
   ListHeader header;
   uint8_t type = byte & 0x0F;
-  if (!is_valid_type(type))
-    fail("unknown list element type " + std::to_string(type));
+  if (!is_valid_type(type)) fail("unknown list element type " + std::to_string(type));
   header.element = static_cast<ThriftType>(type);
   uint64_t size = byte >> 4;
-  if (size == 15)
-    size = read_varint("list size");
+  if (size == 15) size = read_varint("list size");
   // Every element takes at least one byte, so a larger count is a lie.
   if (size > data_.size() - pos_) {
     fail("list of " + std::to_string(size) + " elements runs past the end (" +
@@ -261,41 +245,39 @@ ListHeader CompactReader::read_list_header() {
 }
 
 void CompactReader::skip(const FieldHeader &field) {
-  if (field.type != ThriftType::kBoolTrue)
-    skip(field.type);
+  if (field.type != ThriftType::kBoolTrue) skip(field.type);
 }
 
 void CompactReader::skip(ThriftType type) {
   switch (type) {
-  case ThriftType::kStop:
-    fail("stop type where a value was expected");
-  case ThriftType::kBoolTrue:
-  case ThriftType::kBoolFalse:
-  case ThriftType::kByte:
-    take(1, "byte");
-    return;
-  case ThriftType::kI16:
-  case ThriftType::kI32:
-  case ThriftType::kI64:
-    read_varint("integer");
-    return;
-  case ThriftType::kDouble:
-    take(8, "double");
-    return;
-  case ThriftType::kBinary:
-    read_binary();
-    return;
-  case ThriftType::kList:
-  case ThriftType::kSet:
-    return skip_list();
-  case ThriftType::kMap:
-    return skip_map();
-  case ThriftType::kStruct:
-    begin_struct();
-    while (std::optional<FieldHeader> field = next_field())
-      skip(*field);
-    end_struct();
-    return;
+    case ThriftType::kStop:
+      fail("stop type where a value was expected");
+    case ThriftType::kBoolTrue:
+    case ThriftType::kBoolFalse:
+    case ThriftType::kByte:
+      take(1, "byte");
+      return;
+    case ThriftType::kI16:
+    case ThriftType::kI32:
+    case ThriftType::kI64:
+      read_varint("integer");
+      return;
+    case ThriftType::kDouble:
+      take(8, "double");
+      return;
+    case ThriftType::kBinary:
+      read_binary();
+      return;
+    case ThriftType::kList:
+    case ThriftType::kSet:
+      return skip_list();
+    case ThriftType::kMap:
+      return skip_map();
+    case ThriftType::kStruct:
+      begin_struct();
+      while (std::optional<FieldHeader> field = next_field()) skip(*field);
+      end_struct();
+      return;
   }
   fail("unknown wire type " + std::to_string(static_cast<int>(type)));
 }
@@ -303,22 +285,18 @@ void CompactReader::skip(ThriftType type) {
 void CompactReader::skip_list() {
   ListHeader header = read_list_header();
   enter();
-  for (uint32_t i = 0; i < header.size; ++i)
-    skip(header.element);
+  for (uint32_t i = 0; i < header.size; ++i) skip(header.element);
   leave();
 }
 
 void CompactReader::skip_map() {
   uint64_t size = read_varint("map size");
-  if (size == 0)
-    return;
+  if (size == 0) return;
   if (size > data_.size() - pos_)
     fail("map of " + std::to_string(size) + " entries runs past the end");
   uint8_t types = *take(1, "map types");
-  auto key = static_cast<uint8_t>(types >> 4),
-       value = static_cast<uint8_t>(types & 0x0F);
-  if (!is_valid_type(key) || !is_valid_type(value))
-    fail("unknown map key or value type");
+  auto key = static_cast<uint8_t>(types >> 4), value = static_cast<uint8_t>(types & 0x0F);
+  if (!is_valid_type(key) || !is_valid_type(value)) fail("unknown map key or value type");
   enter();
   for (uint64_t i = 0; i < size; ++i) {
     skip(static_cast<ThriftType>(key));
@@ -327,4 +305,4 @@ void CompactReader::skip_map() {
   leave();
 }
 
-} // namespace quilt::parquet
+}  // namespace quilt::parquet

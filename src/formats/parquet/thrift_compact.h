@@ -41,7 +41,7 @@ enum class ThriftType : uint8_t {
 /// message to message. Usage: begin_struct(); field_i32(1, v);
 /// begin_field_struct(2); ...; end_struct(); end_struct(). Not thread-safe.
 class CompactWriter {
-public:
+ public:
   /// Start a struct that is a list element or the top-level message (no field
   /// header).
   void begin_struct();
@@ -75,7 +75,7 @@ public:
   /// Forget the bytes written, keeping the buffer's capacity.
   void clear();
 
-private:
+ private:
   void field_header(int16_t id, ThriftType type);
 
   std::vector<uint8_t> buffer_;
@@ -103,7 +103,7 @@ struct ListHeader {
 /// data.parquet"), names the value being read and the byte offset. Not
 /// thread-safe.
 class CompactReader {
-public:
+ public:
   static constexpr int kMaxDepth = 64;
 
   CompactReader(std::span<const uint8_t> data, std::string context);
@@ -145,7 +145,7 @@ public:
   size_t position() const { return pos_; }
   const std::string &context() const { return context_; }
 
-private:
+ private:
   const uint8_t *take(size_t n, const char *what);
   void enter();
   void leave() { --depth_; }
@@ -160,4 +160,4 @@ private:
   int depth_ = 0;
 };
 
-} // namespace quilt::parquet
+}  // namespace quilt::parquet

@@ -10,15 +10,13 @@
 namespace quilt::parquet {
 namespace {
 
-const Codec kAll[] = {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip,
-                      Codec::kZstd};
+const Codec kAll[] = {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd};
 
 std::vector<uint8_t> sample(size_t n) {
   std::mt19937 rng(7);
   std::vector<uint8_t> bytes(n);
   // Compressible: a small alphabet with runs.
-  for (size_t i = 0; i < n; ++i)
-    bytes[i] = static_cast<uint8_t>("abcab"[rng() % 5] + (i / 97) % 3);
+  for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>("abcab"[rng() % 5] + (i / 97) % 3);
   return bytes;
 }
 
@@ -54,25 +52,19 @@ TEST(ParquetCompression, CorruptInputThrowsCorruptNamingTheCodec) {
     std::vector<uint8_t> packed(compressor.compress(input).begin(),
                                 compressor.compress(input).end());
     std::vector<uint8_t> output(input.size());
-    std::vector<uint8_t> truncated(packed.begin(),
-                                   packed.begin() + packed.size() / 2);
+    std::vector<uint8_t> truncated(packed.begin(), packed.begin() + packed.size() / 2);
     try {
       decompress(codec, truncated, output);
       FAIL() << "no error for truncated " << codec_name(codec);
     } catch (const Corrupt &e) {
-      EXPECT_NE(std::string(e.what()).find(codec_name(codec)),
-                std::string::npos)
-          << e.what();
+      EXPECT_NE(std::string(e.what()).find(codec_name(codec)), std::string::npos) << e.what();
     }
     std::vector<uint8_t> garbage(64, 0xA5);
-    EXPECT_THROW(decompress(codec, garbage, output), Corrupt)
-        << codec_name(codec);
+    EXPECT_THROW(decompress(codec, garbage, output), Corrupt) << codec_name(codec);
     std::vector<uint8_t> too_small(input.size() - 1);
-    EXPECT_THROW(decompress(codec, packed, too_small), Corrupt)
-        << codec_name(codec);
+    EXPECT_THROW(decompress(codec, packed, too_small), Corrupt) << codec_name(codec);
     std::vector<uint8_t> too_big(input.size() + 1);
-    EXPECT_THROW(decompress(codec, packed, too_big), Corrupt)
-        << codec_name(codec);
+    EXPECT_THROW(decompress(codec, packed, too_big), Corrupt) << codec_name(codec);
   }
 }
 
@@ -86,5 +78,5 @@ TEST(ParquetCompression, RejectsUnsupportedCodec) {
   EXPECT_THROW(Compressor(static_cast<Codec>(3)), InvalidArgument);
 }
 
-} // namespace
-} // namespace quilt::parquet
+}  // namespace
+}  // namespace quilt::parquet

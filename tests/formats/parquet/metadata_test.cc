@@ -16,8 +16,7 @@ using Bytes = std::vector<uint8_t>;
 Bytes from_hex(std::string_view hex) {
   Bytes bytes;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes.push_back(static_cast<uint8_t>(
-        std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    bytes.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   }
   return bytes;
 }
@@ -26,29 +25,30 @@ Bytes from_hex(std::string_view hex) {
 //   COPY (SELECT i::INTEGER AS id, 'v' || (i % 3) AS name,
 //         TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND AS ts FROM range(5)
 //         t(i)) TO ...
-const char kDuckDbFile[] = "504152311500153415342c150a1500150615060000020000000"
-                           "a010000000001000000020000000300000004"
-                           "0000001500154815482c150a1500150615060000020000000a0"
-                           "1020000007630020000007631020000007632"
-                           "0200000076300200000076311500155c155c2c150a150015061"
-                           "5060000020000000a0100202110d70d060040"
-                           "623010d70d060080a43f10d70d0600c0e64e10d70d060000295"
-                           "e10d70d06001502194c3500180d6475636b64"
-                           "625f736368656d611506001502250218026964252200150c250"
-                           "218046e616d65250000150425021802747325"
-                           "144c8c121c2c0000000000160a191c193c26001c15021915001"
-                           "9180269641500160a1656165626083c180404"
-                           "000000180400000000160028040400000018040000000011110"
-                           "0000026001c150c1915001918046e616d6515"
-                           "00160a166a166a265e3c1802763218027630160028027632180"
-                           "27630111100000026001c1504191500191802"
-                           "74731500160a167e167e26c8013c180800295e10d70d0600180"
-                           "800202110d70d06001600280800295e10d70d"
-                           "0600180800202110d70d0600111100000016be02160a260816b"
-                           "e020028284475636b44422076657273696f6e"
-                           "2076312e352e3520286275696c6420643863646161333366642"
-                           "9193c1c00001c00001c0000003b0100005041"
-                           "5231";
+const char kDuckDbFile[] =
+    "504152311500153415342c150a1500150615060000020000000"
+    "a010000000001000000020000000300000004"
+    "0000001500154815482c150a1500150615060000020000000a0"
+    "1020000007630020000007631020000007632"
+    "0200000076300200000076311500155c155c2c150a150015061"
+    "5060000020000000a0100202110d70d060040"
+    "623010d70d060080a43f10d70d0600c0e64e10d70d060000295"
+    "e10d70d06001502194c3500180d6475636b64"
+    "625f736368656d611506001502250218026964252200150c250"
+    "218046e616d65250000150425021802747325"
+    "144c8c121c2c0000000000160a191c193c26001c15021915001"
+    "9180269641500160a1656165626083c180404"
+    "000000180400000000160028040400000018040000000011110"
+    "0000026001c150c1915001918046e616d6515"
+    "00160a166a166a265e3c1802763218027630160028027632180"
+    "27630111100000026001c1504191500191802"
+    "74731500160a167e167e26c8013c180800295e10d70d0600180"
+    "800202110d70d06001600280800295e10d70d"
+    "0600180800202110d70d0600111100000016be02160a260816b"
+    "e020028284475636b44422076657273696f6e"
+    "2076312e352e3520286275696c6420643863646161333366642"
+    "9193c1c00001c00001c0000003b0100005041"
+    "5231";
 
 Bytes duckdb_footer(const Bytes &file) {
   uint32_t length;
@@ -72,7 +72,7 @@ TEST(ParquetMetadata, DecodesADuckDbFooter) {
   EXPECT_EQ(m.schema[2].type, PhysicalType::kByteArray);
   EXPECT_EQ(m.schema[2].converted_type, ConvertedType::kUtf8);
   EXPECT_EQ(m.schema[2].logical_type.kind,
-            LogicalType::Kind::kNone); // DuckDB writes UTF8 only
+            LogicalType::Kind::kNone);  // DuckDB writes UTF8 only
   EXPECT_EQ(m.schema[1].converted_type, ConvertedType::kInt32);
   EXPECT_EQ(m.schema[3].name, "ts");
   EXPECT_EQ(m.schema[3].type, PhysicalType::kInt64);
@@ -111,8 +111,7 @@ TEST(ParquetMetadata, DecodesADuckDbPageHeader) {
   FileMetaData m = read_file_metadata(duckdb_footer(file), "duckdb footer");
   const ColumnMetaData &id = *m.row_groups[0].columns[0].meta_data;
   std::span<const uint8_t> rest(file.data() + id.data_page_offset,
-                                file.size() -
-                                    static_cast<size_t>(id.data_page_offset));
+                                file.size() - static_cast<size_t>(id.data_page_offset));
   CompactReader reader(rest, "page header");
   PageHeader h = read_page_header(reader);
   EXPECT_EQ(h.type, PageType::kDataPage);
@@ -206,7 +205,7 @@ FileMetaData sample_metadata() {
     g.file_offset = 4;
     g.total_compressed_size = 900;
     g.ordinal = static_cast<int16_t>(i);
-    for (int k = 0; k < 20; ++k) { // more than 14: long list headers
+    for (int k = 0; k < 20; ++k) {  // more than 14: long list headers
       ColumnChunk chunk;
       chunk.file_offset = 4;
       chunk.meta_data = sample_column(k);
@@ -214,11 +213,10 @@ FileMetaData sample_metadata() {
     }
     m.row_groups.push_back(g);
   }
-  m.key_value_metadata = {{"pandas", std::string(300, 'j')},
-                          {"ARROW:schema", "x"}};
+  m.key_value_metadata = {{"pandas", std::string(300, 'j')}, {"ARROW:schema", "x"}};
   m.created_by = "quiltcpp";
-  m.column_orders = {ColumnOrder::kTypeDefined, ColumnOrder::kTypeDefined,
-                     ColumnOrder::kUnknown, ColumnOrder::kTypeDefined};
+  m.column_orders = {ColumnOrder::kTypeDefined, ColumnOrder::kTypeDefined, ColumnOrder::kUnknown,
+                     ColumnOrder::kTypeDefined};
   return m;
 }
 
@@ -251,7 +249,7 @@ TEST(ParquetMetadata, PageHeadersRoundTrip) {
   for (const PageHeader &h : {data, dict}) {
     CompactWriter w;
     write_page_header(w, h);
-    w.write_varint(12345); // page bytes follow the header
+    w.write_varint(12345);  // page bytes follow the header
     CompactReader r(w.bytes(), "page");
     EXPECT_EQ(read_page_header(r), h);
     EXPECT_EQ(r.position(), w.bytes().size() - 2);
@@ -265,16 +263,16 @@ TEST(ParquetMetadata, SkipsUnknownFieldsOfEveryKind) {
   w.field_list(2, ThriftType::kStruct, 1);
   w.begin_struct();
   w.field_binary(4, "root");
-  w.field_double(30, 1.5); // unknown field inside a known struct
+  w.field_double(30, 1.5);  // unknown field inside a known struct
   w.end_struct();
   w.field_i64(3, 0);
   w.field_list(4, ThriftType::kStruct, 0);
-  w.begin_field_struct(8); // encryption algorithm: skipped
+  w.begin_field_struct(8);  // encryption algorithm: skipped
   w.begin_field_struct(1);
   w.field_binary(1, "aad");
   w.end_struct();
   w.end_struct();
-  w.field_list(100, ThriftType::kList, 1); // a future list of lists
+  w.field_list(100, ThriftType::kList, 1);  // a future list of lists
   w.write_list_header(ThriftType::kI64, 2);
   w.write_i64(1);
   w.write_i64(2);
@@ -321,7 +319,7 @@ TEST(ParquetMetadata, MissingRequiredFieldIsNamed) {
   w.field_i32(1, 1);
   w.field_list(2, ThriftType::kStruct, 1);
   w.begin_struct();
-  w.field_i32(1, 1); // a type but no name
+  w.field_i32(1, 1);  // a type but no name
   w.end_struct();
   w.end_struct();
   try {
@@ -329,10 +327,8 @@ TEST(ParquetMetadata, MissingRequiredFieldIsNamed) {
     FAIL();
   } catch (const Corrupt &e) {
     std::string message = e.what();
-    EXPECT_NE(message.find("footer of x.parquet"), std::string::npos)
-        << message;
-    EXPECT_NE(message.find("SchemaElement is missing required field 'name'"),
-              std::string::npos)
+    EXPECT_NE(message.find("footer of x.parquet"), std::string::npos) << message;
+    EXPECT_NE(message.find("SchemaElement is missing required field 'name'"), std::string::npos)
         << message;
   }
 }
@@ -351,5 +347,5 @@ TEST(ParquetMetadata, WrongFieldTypeAndNegativeSizesAreCorrupt) {
   EXPECT_THROW(read_page_header(r), Corrupt);
 }
 
-} // namespace
-} // namespace quilt::parquet
+}  // namespace
+}  // namespace quilt::parquet
