@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/utf8.h"
+#include "formats/numeric_types.h"
 #include "formats/table_internal.h"
 #include "quilt/errors.h"
 
@@ -277,16 +278,7 @@ Column Column::rename(std::string name) const {
 }
 
 #define QUILT_INSTANTIATE(T) template std::span<const T> Column::values<T>() const;
-QUILT_INSTANTIATE(int8_t)
-QUILT_INSTANTIATE(int16_t)
-QUILT_INSTANTIATE(int32_t)
-QUILT_INSTANTIATE(int64_t)
-QUILT_INSTANTIATE(uint8_t)
-QUILT_INSTANTIATE(uint16_t)
-QUILT_INSTANTIATE(uint32_t)
-QUILT_INSTANTIATE(uint64_t)
-QUILT_INSTANTIATE(float)
-QUILT_INSTANTIATE(double)
+QUILT_FOR_EACH_NUMERIC_TYPE(QUILT_INSTANTIATE)
 #undef QUILT_INSTANTIATE
 
 }  // namespace quilt

@@ -1,6 +1,7 @@
 // Column builders from std::vector and friends: each makes owned buffers and
 // hands them to Column::make.
 #include "core/utf8.h"
+#include "formats/numeric_types.h"
 #include "formats/table_internal.h"
 #include "quilt/errors.h"
 #include "quilt/table.h"
@@ -202,16 +203,7 @@ Column Column::from_dictionary(std::string name, const std::vector<int32_t>& cod
   template DataType data_type_of<T>();                                 \
   template Column Column::from_values<T>(std::string, std::vector<T>); \
   template Column Column::from_optional<T>(std::string, const std::vector<std::optional<T>>&);
-QUILT_INSTANTIATE(int8_t)
-QUILT_INSTANTIATE(int16_t)
-QUILT_INSTANTIATE(int32_t)
-QUILT_INSTANTIATE(int64_t)
-QUILT_INSTANTIATE(uint8_t)
-QUILT_INSTANTIATE(uint16_t)
-QUILT_INSTANTIATE(uint32_t)
-QUILT_INSTANTIATE(uint64_t)
-QUILT_INSTANTIATE(float)
-QUILT_INSTANTIATE(double)
+QUILT_FOR_EACH_NUMERIC_TYPE(QUILT_INSTANTIATE)
 #undef QUILT_INSTANTIATE
 
 }  // namespace quilt
