@@ -16,7 +16,6 @@
 
 #include "core/unique_fd.h"
 #include "quilt/errors.h"
-#include "quilt/hasher.h"
 #include "quilt/logical_key.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"

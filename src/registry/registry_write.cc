@@ -4,21 +4,14 @@
 // then `latest`. Writers of one name hold a lock file across processes.
 
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <ctime>
-#include <mutex>
 #include <vector>
 
-#include "core/unique_fd.h"
 #include "quilt/errors.h"
-#include "quilt/hasher.h"
-#include "quilt/logical_key.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
-#include "registry/config.h"
 #include "registry/registry_impl.h"
 #include "registry/verified_copy.h"
 #include "storage/file_lock.h"
