@@ -1,0 +1,57 @@
+#pragma once
+
+// CSV and TSV to and from Tables: RFC 4180 quoting, a header row, a text for
+// nulls, ISO-8601 timestamps and shortest round-trip floats. Output matches
+// what pandas' DataFrame.to_csv(index=False) writes for the same data.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quilt/ndarray.h"  // ByteSink
+#include "quilt/table.h"
+
+namespace quilt {
+
+struct CsvWriteOptions {
+  /// ',' for CSV, '\t' for TSV.
+  char delimiter = ',';
+  /// Write the column names as the first row.
+  bool header = true;
+  /// The text written for a null (pandas' na_rep).
+  std::string null_value;
+  /// Written after every row, the last included.
+  std::string line_terminator = "\n";
+};
+
+/// Write `table` as CSV into `sink`: a field is quoted (with '"', doubled
+/// inside) when it holds the delimiter, a quote, '\r' or '\n', or when it is
+/// empty but not null while null_value is empty. Floats print as Python's repr,
+/// bools as True/False, timestamps as "YYYY-MM-DD HH:MM:SS[.fraction][+00:00]"
+/// (pandas' layout), dates as YYYY-MM-DD, categoricals as their values, binary
+/// as its bytes. Thread-safe; whatever the sink throws.
+void write_csv(const Table& table, const ByteSink& sink, const CsvWriteOptions& options = {});
+
+struct CsvReadOptions {
+  /// ',' for CSV, '\t' for TSV.
+  char delimiter = ',';
+  /// The first row holds the column names (else they are "0", "1", ...).
+  bool header = true;
+  /// Texts read as null (pandas' default na_values when not set).
+  std::optional<std::vector<std::string>> null_values;
+  /// Infer column types (bool, int64, float64, timestamp, else string); when
+  /// false, every column is a string column.
+  bool infer_types = true;
+};
+
+/// Read CSV text into a Table. Rows end with "\n" or "\r\n"; quoted fields
+/// may hold delimiters and line breaks. Throws Corrupt naming `source` and the
+/// row (1-based line number) for a row with too many or too few fields, an
+/// unterminated quote or text after a closing quote, and for bytes that are
+/// not UTF-8.
+Table read_csv(const Buffer& bytes, std::string_view source, const CsvReadOptions& options = {});
+/// Read a CSV file. Throws IoError naming the path when it cannot be read.
+Table read_csv_file(const std::string& path, const CsvReadOptions& options = {});
+
+}  // namespace quilt

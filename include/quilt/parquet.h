@@ -1,0 +1,78 @@
+#pragma once
+
+// Parquet files to and from Tables: our own writer and reader (Apache Arrow
+// C++ is not in Debian here). The writer writes flat schemas with data pages
+// v1, PLAIN and RLE_DICTIONARY encodings, RLE definition levels, statistics,
+// logical types and key-value metadata (including pandas' JSON). The reader
+// reads what it writes and what pyarrow and DuckDB write by default.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "quilt/ndarray.h"  // ByteSink
+#include "quilt/table.h"
+
+namespace quilt {
+
+class ThreadPool;
+
+/// A page compression codec.
+enum class ParquetCompression { kNone, kSnappy, kGzip, kZstd };
+
+/// Return the codec named `name` ("snappy", "zstd", "gzip", "none" or
+/// "uncompressed"; any case), or std::nullopt.
+std::optional<ParquetCompression> parse_parquet_compression(std::string_view name);
+/// Return the lower-case name ("snappy", "zstd", "gzip", "none").
+std::string_view parquet_compression_name(ParquetCompression compression);
+
+struct ParquetWriteOptions {
+  /// Snappy by default, as pandas.
+  ParquetCompression compression = ParquetCompression::kSnappy;
+  /// 0: the codec's default level.
+  int compression_level = 0;
+  /// Rows per row group (the last may be shorter).
+  int64_t row_group_size = 1048576;
+  /// Target size of one data page before compression, in bytes.
+  int64_t data_page_size = 1048576;
+  /// Dictionary-encode string, binary and categorical columns.
+  bool use_dictionary = true;
+  /// A column chunk whose dictionary grows beyond this many bytes falls back
+  /// to PLAIN for the rest of the chunk.
+  int64_t dictionary_page_size_limit = 1048576;
+  /// Write min/max/null_count statistics for each column chunk.
+  bool write_statistics = true;
+  /// Encode columns on this pool (null: on the calling thread only).
+  ThreadPool* pool = nullptr;
+};
+
+/// Write `table` as a Parquet file into `sink`, front to back in one pass
+/// (the sink sees each byte once; nothing is read back). Memory beyond the
+/// table is about one row group's encoded pages. When the table's metadata
+/// has no "pandas" key, one is written that makes pandas restore a RangeIndex
+/// and the column dtypes. Throws InvalidArgument for a table Parquet cannot
+/// hold (say, a column name that repeats); whatever the sink throws.
+void write_parquet(const Table& table, const ByteSink& sink, const ParquetWriteOptions& options = {});
+/// Write to a file (created or truncated). Throws IoError naming the path.
+void write_parquet_file(const Table& table, const std::string& path,
+                        const ParquetWriteOptions& options = {});
+
+struct ParquetReadOptions {
+  /// Decode columns on this pool (null: on the calling thread only).
+  ThreadPool* pool = nullptr;
+};
+
+/// Read a whole Parquet file held in `bytes` into a Table. Types: logical
+/// types as written (STRING, INT(bits, signed), TIMESTAMP, DATE), the legacy
+/// converted types, and BYTE_ARRAY without annotation as binary; the time
+/// zone and categoricals come back from pandas' metadata when present.
+/// `source` names the input in errors. Throws Corrupt naming the source and
+/// the column, row group and page for bad bytes; InvalidArgument naming the
+/// column for what it does not support (nested columns, other encodings).
+Table read_parquet(const Buffer& bytes, std::string_view source,
+                   const ParquetReadOptions& options = {});
+/// Read a Parquet file. Throws IoError naming the path when it cannot be read.
+Table read_parquet_file(const std::string& path, const ParquetReadOptions& options = {});
+
+}  // namespace quilt
