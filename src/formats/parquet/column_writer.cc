@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <mutex>
 #include <string>
 
 #include "quilt/errors.h"
@@ -24,6 +25,76 @@ void ByteBuffer::reserve(size_t capacity) {
   if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_);
   data_ = std::move(fresh);
   capacity_ = grown;
+}
+
+void BlockList::append(std::span<const uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const size_t index = size_ / kBlockSize;
+    const size_t offset = size_ % kBlockSize;
+    if (index == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kBlockSize));
+    const size_t n = std::min(kBlockSize - offset, bytes.size());
+    std::memcpy(blocks_[index].get() + offset, bytes.data(), n);
+    size_ += n;
+    bytes = bytes.subspan(n);
+  }
+}
+
+size_t WriterScratch::footprint() const {
+  return page.capacity() + validity.capacity() + plain.capacity() + bits.capacity() +
+         dictionary.capacity() + data.capacity() + indices.capacity() * sizeof(uint32_t) +
+         2 * page.capacity();  // the compressor's buffer and the RLE encoders, roughly
+}
+
+namespace {
+
+// The scratch cache: at most kMaxCachedBytes, so a process that once wrote a
+// huge table does not keep its buffers forever.
+constexpr size_t kMaxCachedBytes = size_t{256} << 20;
+
+struct ScratchCache {
+  std::mutex mu;
+  std::vector<std::unique_ptr<WriterScratch>> free;  // guarded by mu
+  size_t bytes = 0;                                  // guarded by mu
+};
+
+ScratchCache &scratch_cache() {
+  static ScratchCache *cache = new ScratchCache;  // never destroyed: no exit-time order issue
+  return *cache;
+}
+
+}  // namespace
+
+std::unique_ptr<WriterScratch> acquire_writer_scratch(Codec codec, int level) {
+  std::unique_ptr<WriterScratch> scratch;
+  {
+    ScratchCache &cache = scratch_cache();
+    std::lock_guard lock(cache.mu);
+    if (!cache.free.empty()) {
+      scratch = std::move(cache.free.back());
+      cache.free.pop_back();
+      cache.bytes -= scratch->footprint();
+    }
+  }
+  if (!scratch) {
+    scratch = std::make_unique<WriterScratch>();
+    scratch->index_encoders.resize(33);
+  }
+  if (!scratch->compressor || scratch->codec != codec || scratch->level != level) {
+    scratch->compressor = std::make_unique<Compressor>(codec, level);
+    scratch->codec = codec;
+    scratch->level = level;
+  }
+  return scratch;
+}
+
+void release_writer_scratch(std::unique_ptr<WriterScratch> scratch) {
+  if (!scratch) return;
+  const size_t bytes = scratch->footprint();
+  ScratchCache &cache = scratch_cache();
+  std::lock_guard lock(cache.mu);
+  if (cache.bytes + bytes > kMaxCachedBytes) return;
+  cache.bytes += bytes;
+  cache.free.push_back(std::move(scratch));
 }
 
 void copy_bits(const uint8_t *src, int64_t offset, int64_t count, uint8_t *dst) {
@@ -78,22 +149,21 @@ ColumnWriter::ColumnWriter(const Column &column, PhysicalType type,
                            const ColumnWriterOptions &options)
     : column_(column),
       options_(options),
-      compressor_(options.codec, options.compression_level),
-      index_encoders_(33) {
+      scratch_(acquire_writer_scratch(options.codec, options.compression_level)) {
   metadata_.type = type;
   metadata_.path_in_schema = {column.name()};
   metadata_.codec = options.codec;
 }
 
-ColumnWriter::~ColumnWriter() = default;
+ColumnWriter::~ColumnWriter() { release_writer_scratch(std::move(scratch_)); }
 
 int64_t ColumnWriter::batch_rows() const {
   return std::clamp<int64_t>(options_.data_page_size, 64, 8192);
 }
 
 void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
-  dictionary_.clear();
-  data_.clear();
+  scratch_->dictionary.clear();
+  scratch_->data.clear();
   nulls_ = 0;
   has_plain_ = false;
   has_dictionary_ = false;
@@ -110,7 +180,7 @@ void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
   if (has_dictionary_) metadata_.encodings.push_back(Encoding::kRleDictionary);
   metadata_.dictionary_page_offset.reset();
   if (has_dictionary_) metadata_.dictionary_page_offset = 0;
-  metadata_.data_page_offset = static_cast<int64_t>(dictionary_.size());
+  metadata_.data_page_offset = static_cast<int64_t>(scratch_->dictionary.size());
   if (metadata_.statistics) metadata_.statistics->null_count = nulls_;
 }
 
@@ -118,9 +188,10 @@ const uint8_t *ColumnWriter::page_validity(int64_t begin, int64_t end, int64_t *
   *nulls = 0;
   if (column_.null_count() == 0 || end == begin) return nullptr;
   const int64_t count = end - begin;
-  validity_.clear();
+  ByteBuffer &scratch = scratch_->validity;
+  scratch.clear();
   // 8 bytes of slack: readers of the bitmap load whole 64-bit words.
-  uint8_t *bits = validity_.grow(static_cast<size_t>((count + 7) / 8 + 8));
+  uint8_t *bits = scratch.grow(static_cast<size_t>((count + 7) / 8 + 8));
   copy_bits(column_.validity_buffer().data(), column_.offset() + begin, count, bits);
   std::memset(bits + (count + 7) / 8, 0, 8);
   *nulls = count - count_set_bits(bits, count);
@@ -128,32 +199,33 @@ const uint8_t *ColumnWriter::page_validity(int64_t begin, int64_t end, int64_t *
 }
 
 void ColumnWriter::begin_page(const uint8_t *validity, int64_t count, int64_t nulls) {
-  page_.clear();
-  page_.grow(4);
+  ByteBuffer &page = scratch_->page;
+  page.clear();
+  page.grow(4);
   if (validity == nullptr) {
     // One RLE run of `count` ones.
-    page_.put_varint(static_cast<uint64_t>(count) << 1);
-    page_.push_back(1);
+    page.put_varint(static_cast<uint64_t>(count) << 1);
+    page.push_back(1);
   } else {
     // Levels of bit width 1 bit-packed in groups of 8 are the validity bitmap
     // itself: one literal run, no per-value work.
     const int64_t groups = (count + 7) / 8;
-    page_.put_varint(static_cast<uint64_t>(groups) << 1 | 1);
-    page_.append({validity, static_cast<size_t>(groups)});
+    page.put_varint(static_cast<uint64_t>(groups) << 1 | 1);
+    page.append({validity, static_cast<size_t>(groups)});
   }
-  auto length = static_cast<uint32_t>(page_.size() - 4);
-  std::memcpy(page_.data(), &length, 4);
+  auto length = static_cast<uint32_t>(page.size() - 4);
+  std::memcpy(page.data(), &length, 4);
   nulls_ += nulls;
 }
 
 void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int64_t count,
-                               Encoding encoding, ByteBuffer &out) {
+                               Encoding encoding, BlockList &out) {
   constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   if (raw.size() > kMax || count > std::numeric_limits<int32_t>::max()) {
     throw InvalidArgument(column_message(column_, "a page of " + std::to_string(raw.size()) +
                                                       " bytes is over Parquet's 2 GiB limit"));
   }
-  std::span<const uint8_t> packed = compressor_.compress(raw);
+  std::span<const uint8_t> packed = scratch_->compressor->compress(raw);
   if (packed.size() > kMax) {
     throw InvalidArgument(column_message(column_, "a compressed page is over 2 GiB"));
   }
@@ -170,24 +242,25 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int6
     header.data_page_header->num_values = static_cast<int32_t>(count);
     header.data_page_header->encoding = encoding;
   }
-  header_.clear();
-  write_page_header(header_, header);
-  out.append(header_.bytes());
+  CompactWriter &writer = scratch_->header;
+  writer.clear();
+  write_page_header(writer, header);
+  out.append(writer.bytes());
   out.append(packed);
-  const auto header_size = static_cast<int64_t>(header_.bytes().size());
+  const auto header_size = static_cast<int64_t>(writer.bytes().size());
   metadata_.total_uncompressed_size += header_size + static_cast<int64_t>(raw.size());
   metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed.size());
 }
 
 void ColumnWriter::finish_page(int64_t count, Encoding encoding) {
-  append_page(PageType::kDataPage, page_.bytes(), count, encoding, data_);
+  append_page(PageType::kDataPage, scratch_->page.bytes(), count, encoding, scratch_->data);
   if (encoding == Encoding::kPlain) has_plain_ = true;
   if (encoding == Encoding::kRleDictionary) has_dictionary_ = true;
 }
 
 void ColumnWriter::write_dictionary_page(std::span<const uint8_t> plain, int64_t count) {
-  dictionary_.clear();
-  append_page(PageType::kDictionaryPage, plain, count, Encoding::kPlain, dictionary_);
+  scratch_->dictionary.clear();
+  append_page(PageType::kDictionaryPage, plain, count, Encoding::kPlain, scratch_->dictionary);
   has_dictionary_ = true;
 }
 
@@ -205,7 +278,7 @@ void ColumnWriter::set_min_max(std::string min, std::string max, bool signed_ord
 }
 
 RleEncoder &ColumnWriter::index_encoder(int bit_width) {
-  std::unique_ptr<RleEncoder> &encoder = index_encoders_.at(static_cast<size_t>(bit_width));
+  std::unique_ptr<RleEncoder> &encoder = scratch_->index_encoders.at(static_cast<size_t>(bit_width));
   if (!encoder) encoder = std::make_unique<RleEncoder>(bit_width);
   encoder->clear();
   return *encoder;
@@ -214,7 +287,7 @@ RleEncoder &ColumnWriter::index_encoder(int bit_width) {
 void ColumnWriter::put_indices(std::span<const uint32_t> indices, int bit_width) {
   RleEncoder &encoder = index_encoder(bit_width);
   encoder.encode_with_bit_width(indices);
-  page_.append(encoder.bytes());
+  scratch_->page.append(encoder.bytes());
 }
 
 std::unique_ptr<ColumnWriter> make_column_writer(const Column &column,

@@ -134,33 +134,33 @@ class ByteArrayColumnWriter final : public ColumnWriter {
       const int64_t b = std::min(end, a + page_rows);
       int64_t nulls = 0;
       const uint8_t *validity = page_validity(a, b, &nulls);
-      indices_buffer_.clear();
+      scratch().indices.clear();
       for (int64_t i = a; i < b; ++i) {
         const int64_t k = i - a;
         if (validity != nullptr && !((validity[k >> 3] >> (k & 7)) & 1)) continue;
         const int64_t d = indices_->index(i);
-        indices_buffer_.push_back(static_cast<uint32_t>(d));
+        scratch().indices.push_back(static_cast<uint32_t>(d));
         used_[static_cast<size_t>(d)] = 1;
       }
       begin_page(validity, b - a, nulls);
-      put_indices(indices_buffer_, bit_width);
+      put_indices(scratch().indices, bit_width);
       finish_page(b - a, Encoding::kRleDictionary);
       a = b;
     }
-    plain_.clear();
+    scratch().plain.clear();
     for (int64_t d = 0; d < entries; ++d) {
       const std::string_view v = entry(d);
-      put_plain(std::span<const std::string_view>(&v, 1), plain_);
+      put_plain(std::span<const std::string_view>(&v, 1), scratch().plain);
       if (used_[static_cast<size_t>(d)]) add_to_stats(v);
     }
-    write_dictionary_page(plain_.bytes(), entries);
+    write_dictionary_page(scratch().plain.bytes(), entries);
   }
 
   // Write the pages of the dictionary-encoded part of rows [begin, end);
   // return the first row not written (end unless the dictionary filled up).
   int64_t encode_dictionary(int64_t begin, int64_t end) {
     strings_.clear();
-    indices_buffer_.clear();
+    scratch().indices.clear();
     const int64_t limit = options().dictionary_page_size_limit;
     const int64_t batch = batch_rows();
     int64_t row = begin;
@@ -175,10 +175,10 @@ class ByteArrayColumnWriter final : public ColumnWriter {
           full = true;
           break;
         }
-        indices_buffer_.push_back(static_cast<uint32_t>(index));
+        scratch().indices.push_back(static_cast<uint32_t>(index));
       }
       const int bit_width = index_bit_width(strings_.size());
-      const auto estimate = static_cast<int64_t>(indices_buffer_.size()) * bit_width / 8;
+      const auto estimate = static_cast<int64_t>(scratch().indices.size()) * bit_width / 8;
       if (estimate >= options().data_page_size && row > page_start) {
         flush_indices(page_start, row);
         page_start = row;
@@ -186,16 +186,16 @@ class ByteArrayColumnWriter final : public ColumnWriter {
     }
     if (row > page_start) flush_indices(page_start, row);
     if (strings_.size() > 0) {
-      plain_.clear();
-      put_plain(strings_.values(), plain_);
-      write_dictionary_page(plain_.bytes(), static_cast<int64_t>(strings_.size()));
+      scratch().plain.clear();
+      put_plain(strings_.values(), scratch().plain);
+      write_dictionary_page(scratch().plain.bytes(), static_cast<int64_t>(strings_.size()));
       for (std::string_view v : strings_.values()) add_to_stats(v);
     }
     return row;
   }
 
   // Write rows [begin, end) as one RLE_DICTIONARY page with the indices
-  // gathered in indices_buffer_.
+  // gathered in scratch().indices.
   void flush_indices(int64_t begin, int64_t end) {
     int64_t nulls = 0;
     const uint8_t *validity = page_validity(begin, end, &nulls);
@@ -205,10 +205,10 @@ class ByteArrayColumnWriter final : public ColumnWriter {
       // dictionary.
       finish_page(end - begin, Encoding::kPlain);
     } else {
-      put_indices(indices_buffer_, index_bit_width(strings_.size()));
+      put_indices(scratch().indices, index_bit_width(strings_.size()));
       finish_page(end - begin, Encoding::kRleDictionary);
     }
-    indices_buffer_.clear();
+    scratch().indices.clear();
   }
 
   void encode_plain(int64_t begin, int64_t end) {
@@ -249,9 +249,7 @@ class ByteArrayColumnWriter final : public ColumnWriter {
   bool categories_as_dictionary_ = false;
 
   StringDictionary strings_;
-  std::vector<uint32_t> indices_buffer_;
   std::vector<uint8_t> used_;
-  ByteBuffer plain_;
   bool has_min_max_ = false;
   std::string_view min_;
   std::string_view max_;

@@ -223,8 +223,9 @@ class BoolColumnWriter final : public ColumnWriter {
   // Return the values of rows [begin, end) as a bitmap from bit 0.
   const uint8_t *load_values(int64_t begin, int64_t end) {
     const int64_t n = end - begin;
-    bits_.clear();
-    uint8_t *out = bits_.grow(static_cast<size_t>((n + 7) / 8));
+    ByteBuffer &bits = scratch().bits;
+    bits.clear();
+    uint8_t *out = bits.grow(static_cast<size_t>((n + 7) / 8));
     if (!indices_) {
       copy_bits(column().values_buffer().data(), column().offset() + begin, n, out);
       return out;
@@ -259,7 +260,6 @@ class BoolColumnWriter final : public ColumnWriter {
   }
 
   std::optional<DictionaryIndexReader> indices_;
-  ByteBuffer bits_;
 };
 
 template <class S, class P>

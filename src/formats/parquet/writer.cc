@@ -90,6 +90,10 @@ void emit(const ByteSink &sink, std::span<const uint8_t> bytes, int64_t &offset)
   offset += static_cast<int64_t>(bytes.size());
 }
 
+void emit(const ByteSink &sink, const parquet::BlockList &blocks, int64_t &offset) {
+  blocks.for_each([&](std::span<const uint8_t> bytes) { emit(sink, bytes, offset); });
+}
+
 }  // namespace
 
 std::optional<ParquetCompression> parse_parquet_compression(std::string_view name) {
