@@ -16,6 +16,7 @@
 
 #include "formats/parquet/metadata.h"
 #include "parquet_oracle.h"
+#include "writer_test_util.h"
 #include "quilt/errors.h"
 #include "quilt/parquet.h"
 #include "quilt/thread_pool.h"
@@ -23,55 +24,6 @@
 
 namespace quilt::test {
 namespace {
-
-using parquet::FileMetaData;
-
-// Write `table` to dir/name and return the path.
-std::string write(const TempDir& dir, const std::string& name, const Table& table,
-                  const ParquetWriteOptions& options = {}) {
-  std::string path = (dir.path() / name).string();
-  write_parquet_file(table, path, options);
-  return path;
-}
-
-// Run the oracle (three readers, statistics check) and require no problem.
-Json check(const std::string& path) {
-  OracleReport report = check_parquet(path);
-  EXPECT_EQ(report.exit_code, 0) << path << "\n" << report.problems();
-  return report.summary;
-}
-
-const Json& find_named(const Json& list, const std::string& name) {
-  for (const Json& item : list.as_array()) {
-    if (item.find("name")->as_string() == name) return item;
-  }
-  throw std::runtime_error("no entry named " + name);
-}
-
-const Json& summary_column(const Json& summary, const std::string& name) {
-  return find_named(*summary.find("columns"), name);
-}
-
-const Json& summary_schema(const Json& summary, const std::string& name) {
-  return find_named(*summary.find("schema"), name);
-}
-
-std::string text(const Json& object, const std::string& key) {
-  const Json* v = object.find(key);
-  if (v == nullptr || v->is_null()) return "<absent>";
-  if (v->is_string()) return v->as_string();
-  return v->canonical();
-}
-
-// Read the footer with our own decoder (the metadata building block).
-FileMetaData footer_of(const std::string& path) {
-  std::string bytes = read_file(path);
-  uint32_t length;
-  std::memcpy(&length, bytes.data() + bytes.size() - 8, 4);
-  return parquet::read_file_metadata(
-      {reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8 - length, length},
-      "footer of " + path);
-}
 
 // One row of the test table as a function of its row number, in C++ and in
 // DuckDB's SQL, so that DuckDB can write the same data for comparison.
@@ -219,53 +171,6 @@ void expect_same_values(const Json& ours, const Json& reference) {
   }
 }
 
-// Walk the pages of every column chunk with our page-header decoder and
-// check the offsets and sizes the footer gives; return the number of data
-// pages per column (summed over row groups).
-std::vector<int> walk_pages(const std::string& path) {
-  std::string file = read_file(path);
-  const auto* bytes = reinterpret_cast<const uint8_t*>(file.data());
-  FileMetaData footer = footer_of(path);
-  std::vector<int> pages(footer.schema.size() - 1, 0);
-  int64_t rows = 0;
-  for (const parquet::RowGroup& group : footer.row_groups) {
-    rows += group.num_rows;
-    for (size_t c = 0; c < group.columns.size(); ++c) {
-      const parquet::ColumnMetaData& m = *group.columns[c].meta_data;
-      int64_t pos = m.dictionary_page_offset.value_or(m.data_page_offset);
-      EXPECT_EQ(group.columns[c].file_offset, pos);
-      const int64_t chunk_end = pos + m.total_compressed_size;
-      int64_t uncompressed = 0;
-      int64_t values = 0;
-      bool first = true;
-      while (pos < chunk_end) {
-        parquet::CompactReader reader({bytes + pos, static_cast<size_t>(chunk_end - pos)},
-                                      "page header");
-        parquet::PageHeader h = parquet::read_page_header(reader);
-        if (h.type == parquet::PageType::kDictionaryPage) {
-          EXPECT_TRUE(first) << "dictionary page after a data page";
-          EXPECT_EQ(m.dictionary_page_offset, pos);
-        } else {
-          if (values == 0) {
-            EXPECT_EQ(m.data_page_offset, pos);
-          }
-          values += h.data_page_header->num_values;
-          ++pages[c];
-        }
-        first = false;
-        uncompressed += static_cast<int64_t>(reader.position()) + h.uncompressed_page_size;
-        pos += static_cast<int64_t>(reader.position()) + h.compressed_page_size;
-      }
-      EXPECT_EQ(pos, chunk_end);
-      EXPECT_EQ(uncompressed, m.total_uncompressed_size);
-      EXPECT_EQ(values, group.num_rows);
-      EXPECT_EQ(m.num_values, group.num_rows);
-    }
-  }
-  EXPECT_EQ(rows, footer.num_rows);
-  return pages;
-}
-
 TEST(ParquetWriter, EveryTypeMatchesDuckDbWritingTheSameRows) {
   TempDir dir;
   std::string path = write(dir, "all.parquet", make_table(kRows));
@@ -344,10 +249,10 @@ TEST(ParquetWriter, RowGroupsAndPages) {
   expect_same_values(ours, full_reference());
   EXPECT_EQ(footer_of(path).row_groups.size(), 5u);
   EXPECT_EQ(ours.find("stats_check")->find("checked_chunks")->as_int(), 5 * 18);
-  std::vector<int> pages = walk_pages(path);
+  std::vector<ChunkPages> pages = walk_pages(path);
   for (size_t c = 0; c < pages.size(); ++c) {
     // Every column has more than one page in each of the 5 row groups.
-    EXPECT_GT(pages[c], 5) << "column " << c;
+    EXPECT_GT(pages[c].data_pages, 5) << "column " << c;
   }
 }
 
