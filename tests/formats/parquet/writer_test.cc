@@ -73,7 +73,7 @@ Table make_table(int64_t n) {
     f64.push_back(static_cast<double>(i) * 0.1 - 100.0);
     s.push_back(unless(i % 19 == 0, std::string(i % 5 == 0 ? "\u00fc" : "s") +
                                         std::to_string(i * 7 % 500)));
-    bin.push_back(unless(i % 23 == 0, "b" + std::to_string(i % 37)));
+    bin.push_back(unless(i % 23 == 0, std::string("b").append(std::to_string(i % 37))));
     ts_ms.push_back(1600000000000 + i * 1000);
     ts_us.push_back(unless(i % 31 == 0, 1600000000000000 + i * 7));
     ts_ns.push_back(1600000000000000000 + i * 123456789);
