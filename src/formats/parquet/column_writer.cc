@@ -133,7 +133,9 @@ int64_t count_set_bits(const uint8_t *bits, int64_t count) {
 }
 
 DictionaryIndexReader::DictionaryIndexReader(const Column &column)
-    : data_(column.values_buffer().data()),
+    : column_(&column),
+      dictionary_length_(column.dictionary().length()),
+      data_(column.values_buffer().data()),
       width_(column.type().index_type().bit_width() / 8),
       is_signed_(column.type().index_type().is_signed_integer()),
       offset_(column.offset()) {
@@ -142,6 +144,31 @@ DictionaryIndexReader::DictionaryIndexReader(const Column &column)
   if (dictionary.null_count() > 0) {
     dict_validity_ = dictionary.validity_buffer().data();
     dict_offset_ = dictionary.offset();
+  }
+}
+
+void DictionaryIndexReader::check_range(int64_t begin, int64_t end) const {
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t slot = offset_ + i;
+    if (validity_ != nullptr && !((validity_[slot >> 3] >> (slot & 7)) & 1)) continue;
+    const int64_t d = index(i);
+    if (d < 0 || d >= dictionary_length_) [[unlikely]] {
+      throw InvalidArgument(column_message(
+          *column_, "dictionary index " + std::to_string(d) + " at row " + std::to_string(i) +
+                        " is outside the dictionary of " + std::to_string(dictionary_length_)));
+    }
+  }
+}
+
+void check_offsets(const Column &column, int64_t begin, int64_t end) {
+  std::span<const int32_t> offsets = column.offsets();
+  const auto data_size = static_cast<int64_t>(column.data_buffer().size());
+  bool ok = offsets[begin] >= 0 && offsets[end] <= data_size;
+  for (int64_t i = begin; i < end; ++i) ok &= offsets[i] <= offsets[i + 1];
+  if (!ok) {
+    throw InvalidArgument(column_message(column, "string offsets of rows " + std::to_string(begin) +
+                                                     ".." + std::to_string(end) +
+                                                     " are not ascending within the data"));
   }
 }
 

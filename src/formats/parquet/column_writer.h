@@ -182,12 +182,19 @@ class DictionaryIndexReader {
     const int64_t d = dict_offset_ + index(i);
     return (dict_validity_[d >> 3] >> (d & 7)) & 1;
   }
+  /// Throw InvalidArgument naming the column and the row when a non-null
+  /// index of rows [begin, end) is outside the dictionary (Column::make checks
+  /// only buffer sizes; a bad index must not become a read past the buffer).
+  void check_range(int64_t begin, int64_t end) const;
+
   /// Whether some row may be null (an index or a dictionary entry).
   bool may_have_nulls() const { return validity_ != nullptr || dict_validity_ != nullptr; }
   /// Whether some dictionary entry is null.
   bool dictionary_has_nulls() const { return dict_validity_ != nullptr; }
 
  private:
+  const Column *column_;
+  int64_t dictionary_length_;
   const uint8_t *data_;
   int width_;
   bool is_signed_;
@@ -196,6 +203,11 @@ class DictionaryIndexReader {
   const uint8_t *dict_validity_ = nullptr;
   int64_t dict_offset_ = 0;
 };
+
+/// Throw InvalidArgument naming `column` unless offsets[begin..end] (of a
+/// string or binary column, or of a dictionary's entries) are non-decreasing
+/// and within its data buffer.
+void check_offsets(const Column &column, int64_t begin, int64_t end);
 
 /// Encodes the column chunks of one table column. Not thread-safe; distinct
 /// writers may run on distinct threads.

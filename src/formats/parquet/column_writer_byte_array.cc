@@ -37,6 +37,7 @@ class ByteArrayColumnWriter final : public ColumnWriter {
     if (column.type().id() == TypeId::kDictionary) {
       indices_.emplace(column);
       const Column &dictionary = column.dictionary();
+      check_offsets(dictionary, 0, dictionary.length());
       offsets_ = dictionary.offsets().data();
       bytes_ = reinterpret_cast<const char *>(dictionary.data_buffer().data());
       const int64_t entries = dictionary.length();
@@ -56,6 +57,11 @@ class ByteArrayColumnWriter final : public ColumnWriter {
  protected:
   void encode(int64_t begin, int64_t end) override {
     has_min_max_ = false;
+    if (indices_) {
+      indices_->check_range(begin, end);
+    } else {
+      check_offsets(column(), begin, end);
+    }
     if (categories_as_dictionary_) {
       encode_categories(begin, end);
     } else {

@@ -98,6 +98,7 @@ class FixedColumnWriter final : public ColumnWriter {
   }
 
   void encode(int64_t begin, int64_t end) override {
+    if (indices_) indices_->check_range(begin, end);
     MinMax<S> stats;
     const int64_t page_rows =
         std::max<int64_t>(64, options().data_page_size / static_cast<int64_t>(sizeof(P)));
@@ -184,6 +185,7 @@ class BoolColumnWriter final : public ColumnWriter {
 
  protected:
   void encode(int64_t begin, int64_t end) override {
+    if (indices_) indices_->check_range(begin, end);
     int64_t valid_count = 0;
     int64_t true_count = 0;
     const int64_t page_rows = std::max<int64_t>(64, options().data_page_size * 8);

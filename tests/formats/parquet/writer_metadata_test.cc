@@ -174,6 +174,32 @@ TEST(ParquetWriterMetadata, RejectsWhatParquetCannotHold) {
     EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
   }
 
+  // Column::make checks buffer sizes only: an index outside the dictionary
+  // and offsets that go backwards are refused, naming the column and row.
+  ColumnBuffers bad_index;
+  bad_index.values = Buffer::from_vector(std::vector<int32_t>{0, 5, 1});
+  bad_index.dictionary =
+      std::make_shared<const Column>(Column::from_strings("d", {"a", "b", "c"}));
+  Column codes = Column::make("codes", DataType::dictionary(DataType::int32(), DataType::string()),
+                              3, std::move(bad_index));
+  try {
+    write_parquet_file(Table::make({codes}), path);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("'codes'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("row 1"), std::string::npos) << e.what();
+  }
+  ColumnBuffers backwards;
+  backwards.values = Buffer::from_vector(std::vector<int32_t>{0, 3, 1, 4});
+  backwards.data = Buffer::from_vector(std::vector<char>{'a', 'b', 'c', 'd'});
+  Column strings = Column::make("strings", DataType::binary(), 3, std::move(backwards));
+  try {
+    write_parquet_file(Table::make({strings}), path);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("'strings'"), std::string::npos) << e.what();
+  }
+
   // Whatever the sink throws comes out of write_parquet.
   auto failing = [](std::span<const uint8_t>) { throw IoError("disk full"); };
   EXPECT_THROW(write_parquet(ok, failing), IoError);
