@@ -1,9 +1,12 @@
 #include "formats/parquet/column_writer.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <limits>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include "quilt/errors.h"
@@ -17,11 +20,23 @@ std::string column_message(const Column &column, const std::string &message) {
 
 }  // namespace
 
+void PopulatedDeleter::operator()(uint8_t *p) const noexcept {
+  if (p != nullptr) ::munmap(p, size);
+}
+
+PopulatedBytes allocate_populated(size_t size) {
+  // Whole pages: the rest of the last page is usable anyway.
+  size = (size + 4095) / 4096 * 4096;
+  void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                   -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return PopulatedBytes(static_cast<uint8_t *>(p), PopulatedDeleter{size});
+}
+
 void ByteBuffer::reserve(size_t capacity) {
   if (capacity <= capacity_) return;
-  size_t grown = std::max(capacity, capacity_ * 2);
-  // for_overwrite: no value-initialisation, the bytes are written before read.
-  auto fresh = std::make_unique_for_overwrite<uint8_t[]>(grown);
+  size_t grown = std::max({capacity, capacity_ * 2, size_t{4096}});
+  PopulatedBytes fresh = allocate_populated(grown);
   if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_);
   data_ = std::move(fresh);
   capacity_ = grown;
@@ -31,7 +46,7 @@ void BlockList::append(std::span<const uint8_t> bytes) {
   while (!bytes.empty()) {
     const size_t index = size_ / kBlockSize;
     const size_t offset = size_ % kBlockSize;
-    if (index == blocks_.size()) blocks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kBlockSize));
+    if (index == blocks_.size()) blocks_.push_back(allocate_populated(kBlockSize));
     const size_t n = std::min(kBlockSize - offset, bytes.size());
     std::memcpy(blocks_[index].get() + offset, bytes.data(), n);
     size_ += n;
