@@ -64,7 +64,7 @@ namespace {
 
 // The scratch cache: at most kMaxCachedBytes, so a process that once wrote a
 // huge table does not keep its buffers forever.
-constexpr size_t kMaxCachedBytes = size_t{256} << 20;
+constexpr size_t kMaxCachedBytes = size_t{128} << 20;
 
 struct ScratchCache {
   std::mutex mu;

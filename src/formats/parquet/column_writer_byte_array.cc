@@ -135,7 +135,9 @@ class ByteArrayColumnWriter final : public ColumnWriter {
     const int64_t entries = column().dictionary().length();
     used_.assign(static_cast<size_t>(entries), 0);
     const int bit_width = index_bit_width(static_cast<size_t>(entries));
-    const int64_t page_rows = std::max<int64_t>(64, options().data_page_size * 8 / bit_width);
+    const int64_t page_rows = std::clamp<int64_t>(
+        std::min<int64_t>(options().data_page_size, int64_t{1} << 27) * 8 / bit_width, 64,
+        int64_t{1} << 30);
     for (int64_t a = begin; a < end;) {
       const int64_t b = std::min(end, a + page_rows);
       int64_t nulls = 0;
@@ -185,7 +187,9 @@ class ByteArrayColumnWriter final : public ColumnWriter {
       }
       const int bit_width = index_bit_width(strings_.size());
       const auto estimate = static_cast<int64_t>(scratch().indices.size()) * bit_width / 8;
-      if (estimate >= options().data_page_size && row > page_start) {
+      const bool page_full =
+          estimate >= options().data_page_size || row - page_start >= (int64_t{1} << 30);
+      if (page_full && row > page_start) {
         flush_indices(page_start, row);
         page_start = row;
       }
@@ -223,7 +227,7 @@ class ByteArrayColumnWriter final : public ColumnWriter {
       // Close the page once its values reach the page size.
       int64_t b = a;
       int64_t bytes = 0;
-      while (b < end && bytes < page_size) {
+      while (b < end && bytes < page_size && b - a < (int64_t{1} << 30)) {
         if (is_valid(b)) bytes += 4 + static_cast<int64_t>(value(b).size());
         ++b;
       }

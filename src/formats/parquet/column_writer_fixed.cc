@@ -18,6 +18,9 @@
 namespace quilt::parquet {
 namespace {
 
+// A page's num_values is an i32; stay well below it whatever data_page_size says.
+constexpr int64_t kMaxPageRows = int64_t{1} << 30;
+
 template <class T>
 std::string plain_bytes(T value) {
   std::string out(sizeof(T), '\0');
@@ -100,8 +103,8 @@ class FixedColumnWriter final : public ColumnWriter {
   void encode(int64_t begin, int64_t end) override {
     if (indices_) indices_->check_range(begin, end);
     MinMax<S> stats;
-    const int64_t page_rows =
-        std::max<int64_t>(64, options().data_page_size / static_cast<int64_t>(sizeof(P)));
+    const int64_t page_rows = std::clamp<int64_t>(
+        options().data_page_size / static_cast<int64_t>(sizeof(P)), 64, kMaxPageRows);
     for (int64_t a = begin; a < end;) {
       const int64_t b = std::min(end, a + page_rows);
       int64_t nulls = 0;
@@ -188,7 +191,9 @@ class BoolColumnWriter final : public ColumnWriter {
     if (indices_) indices_->check_range(begin, end);
     int64_t valid_count = 0;
     int64_t true_count = 0;
-    const int64_t page_rows = std::max<int64_t>(64, options().data_page_size * 8);
+    const int64_t page_rows =
+        std::clamp<int64_t>(std::min<int64_t>(options().data_page_size, kMaxPageRows) * 8, 64,
+                            kMaxPageRows);
     for (int64_t a = begin; a < end;) {
       const int64_t b = std::min(end, a + page_rows);
       const int64_t n = b - a;
