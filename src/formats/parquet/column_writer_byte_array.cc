@@ -186,7 +186,10 @@ class ByteArrayColumnWriter final : public ColumnWriter {
         scratch().indices.push_back(static_cast<uint32_t>(index));
       }
       const int bit_width = index_bit_width(strings_.size());
-      const auto estimate = static_cast<int64_t>(scratch().indices.size()) * bit_width / 8;
+      // Indices plus definition levels (a bit per row at most), so that a run
+      // of nulls still makes pages.
+      const int64_t estimate = static_cast<int64_t>(scratch().indices.size()) * bit_width / 8 +
+                               (row - page_start) / 8;
       const bool page_full =
           estimate >= options().data_page_size || row - page_start >= (int64_t{1} << 30);
       if (page_full && row > page_start) {

@@ -171,5 +171,25 @@ TEST(ParquetWriterDictionary, CategoricalWithNullEntriesAndOtherValueTypes) {
   }
 }
 
+TEST(ParquetWriterDictionary, PagesOfNullsBeforeTheFirstValue) {
+  // Pages written before the dictionary has an entry are PLAIN (levels only);
+  // the pages after them use the dictionary.
+  TempDir dir;
+  std::vector<std::optional<std::string>> values(3000);
+  std::vector<std::string> expected(3000, "<null>");
+  for (int i = 2000; i < 3000; i += 2) {
+    values[i] = expected[i] = std::string("v").append(std::to_string(i % 10));
+  }
+  Table table = Table::make({Column::from_optional_strings("s", values)});
+  std::string path = write(dir, "late.parquet", table, {.data_page_size = 64});
+  Json summary = check(path);
+  EXPECT_EQ(duckdb_values(path, "s"), expected);
+  EXPECT_EQ(summary_column(summary, "s").find("nulls")->as_int(), 2500);
+  std::vector<ChunkPages> pages = walk_pages(path);
+  EXPECT_EQ(pages[0].dictionary_pages, 1);
+  EXPECT_EQ(pages[0].data_page_encodings,
+            (std::set<Encoding>{Encoding::kRleDictionary, Encoding::kPlain}));
+}
+
 }  // namespace
 }  // namespace quilt::test
