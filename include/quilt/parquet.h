@@ -54,9 +54,10 @@ struct ParquetWriteOptions {
 /// table's metadata has no "pandas" key, one is written that makes pandas
 /// restore a RangeIndex and the column dtypes; other keys are written as is.
 ///
-/// Every column is OPTIONAL, as pyarrow writes them. Numeric categoricals are
-/// written PLAIN as their values; string ones use their categories as the
-/// dictionary. Timestamps carry the legacy TIMESTAMP_MILLIS/MICROS only when
+/// Every column is OPTIONAL, as pyarrow writes them. A categorical is written
+/// as its value type, with its categories as the dictionary when they fit
+/// dictionary_page_size_limit (else, for strings, through a dictionary built
+/// from the values; for other types, PLAIN; bool categoricals are PLAIN). Timestamps carry the legacy TIMESTAMP_MILLIS/MICROS only when
 /// they have a time zone (those mean UTC-adjusted). A table without columns
 /// is written as pyarrow does (a schema without leaves, num_rows, no row
 /// group), though DuckDB refuses to read such a file. The bytes do not depend

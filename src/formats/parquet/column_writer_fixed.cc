@@ -1,8 +1,9 @@
 // Column writers for fixed-width values: INT32, INT64, FLOAT, DOUBLE (one
 // template over the table's value type and the physical type) and BOOLEAN.
-// Always PLAIN: the values are copied (or widened) into the page in one pass,
-// and min/max are tracked in the column's logical order (unsigned for the
-// UINT types, NaN skipped for floats).
+// PLAIN: the values are copied (or widened) into the page in one pass, and
+// min/max are tracked in the column's logical order (unsigned for the UINT
+// types, NaN skipped for floats). A numeric categorical is dictionary-encoded
+// with its categories as the dictionary when they fit the limit.
 
 #include <algorithm>
 #include <bit>
@@ -71,6 +72,10 @@ class FixedColumnWriter final : public ColumnWriter {
     if (column.type().id() == TypeId::kDictionary) {
       indices_.emplace(column);
       dictionary_values_ = column.dictionary().values<S>().data();
+      dictionary_length_ = column.dictionary().length();
+      categories_as_dictionary_ =
+          options.use_dictionary && !indices_->dictionary_has_nulls() &&
+          dictionary_length_ * static_cast<int64_t>(sizeof(P)) <= options.dictionary_page_size_limit;
     } else {
       values_ = column.values<S>().data();
     }
@@ -105,7 +110,8 @@ class FixedColumnWriter final : public ColumnWriter {
     MinMax<S> stats;
     const int64_t page_rows = std::clamp<int64_t>(
         options().data_page_size / static_cast<int64_t>(sizeof(P)), 64, kMaxPageRows);
-    for (int64_t a = begin; a < end;) {
+    if (categories_as_dictionary_) encode_categories(begin, end, stats);
+    for (int64_t a = categories_as_dictionary_ ? end : begin; a < end;) {
       const int64_t b = std::min(end, a + page_rows);
       int64_t nulls = 0;
       const uint8_t *validity = page_validity(a, b, &nulls);
@@ -128,6 +134,44 @@ class FixedColumnWriter final : public ColumnWriter {
   }
 
  private:
+  // A categorical whose categories fit the dictionary page limit: they are
+  // the dictionary page (converted to the physical type), the codes the
+  // indices; min/max come from the categories the rows use.
+  void encode_categories(int64_t begin, int64_t end, MinMax<S> &stats) {
+    used_.assign(static_cast<size_t>(dictionary_length_), 0);
+    const int bit_width =
+        std::max(1, bit_width_of(dictionary_length_ == 0 ? 0 : dictionary_length_ - 1));
+    const int64_t page_rows = std::clamp<int64_t>(
+        std::min<int64_t>(options().data_page_size, int64_t{1} << 27) * 8 / bit_width, 64,
+        kMaxPageRows);
+    std::vector<uint32_t> &indices = scratch().indices;
+    for (int64_t a = begin; a < end;) {
+      const int64_t b = std::min(end, a + page_rows);
+      int64_t nulls = 0;
+      const uint8_t *validity = page_validity(a, b, &nulls);
+      indices.clear();
+      for (int64_t i = a; i < b; ++i) {
+        const int64_t k = i - a;
+        if (validity != nullptr && !((validity[k >> 3] >> (k & 7)) & 1)) continue;
+        const int64_t d = indices_->index(i);
+        indices.push_back(static_cast<uint32_t>(d));
+        used_[static_cast<size_t>(d)] = 1;
+      }
+      begin_page(validity, b - a, nulls);
+      put_indices(indices, bit_width);
+      finish_page(b - a, Encoding::kRleDictionary);
+      a = b;
+    }
+    ByteBuffer &plain = scratch().plain;
+    plain.clear();
+    store(plain.grow(static_cast<size_t>(dictionary_length_) * sizeof(P)), dictionary_values_,
+          dictionary_length_);
+    write_dictionary_page(plain.bytes(), dictionary_length_);
+    for (int64_t d = 0; d < dictionary_length_; ++d) {
+      if (used_[static_cast<size_t>(d)]) stats.add(dictionary_values_[d]);
+    }
+  }
+
   static void store(uint8_t *out, const S *values, int64_t n) {
     if constexpr (std::is_same_v<S, P>) {
       std::memcpy(out, values, static_cast<size_t>(n) * sizeof(P));
@@ -175,6 +219,9 @@ class FixedColumnWriter final : public ColumnWriter {
   const S *values_ = nullptr;
   std::optional<DictionaryIndexReader> indices_;
   const S *dictionary_values_ = nullptr;
+  int64_t dictionary_length_ = 0;
+  bool categories_as_dictionary_ = false;
+  std::vector<uint8_t> used_;
   std::vector<S> scratch_;
 };
 

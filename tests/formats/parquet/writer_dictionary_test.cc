@@ -151,7 +151,13 @@ TEST(ParquetWriterDictionary, CategoricalWithNullEntriesAndOtherValueTypes) {
   int_values.dictionary = numbers;
   Column ints = Column::make("n", DataType::dictionary(DataType::int8(), DataType::int64()), 6,
                              std::move(int_values));
-  Table table = Table::make({null_entry, ints});
+  // bool values behind uint8 codes.
+  ColumnBuffers bool_values;
+  bool_values.values = Buffer::from_vector(std::vector<uint8_t>{0, 1, 1, 0, 0, 1});
+  bool_values.dictionary = std::make_shared<const Column>(Column::from_bools("d", {true, false}));
+  Column flags = Column::make("flag", DataType::dictionary(DataType::uint8(), DataType::boolean()),
+                              6, std::move(bool_values));
+  Table table = Table::make({null_entry, ints, flags});
 
   for (bool use_dictionary : {true, false}) {
     SCOPED_TRACE(use_dictionary);
@@ -162,6 +168,15 @@ TEST(ParquetWriterDictionary, CategoricalWithNullEntriesAndOtherValueTypes) {
     EXPECT_EQ(duckdb_values(path, "n"),
               (std::vector<std::string>{"7", "100", "-5", "100", "7", "<null>"}));
     EXPECT_EQ(text(summary_schema(summary, "n"), "duckdb_type"), "BIGINT");
+    EXPECT_EQ(duckdb_values(path, "flag"),
+              (std::vector<std::string>{"true", "false", "false", "true", "true", "false"}));
+    // The int64 categories are the dictionary page (3 values of 8 bytes).
+    std::vector<ChunkPages> pages = walk_pages(path);
+    EXPECT_EQ(pages[1].dictionary_pages, use_dictionary ? 1 : 0);
+    if (use_dictionary) {
+      EXPECT_EQ(pages[1].largest_dictionary_page, 24);
+    }
+    EXPECT_EQ(pages[2].dictionary_pages, 0);
     FileMetaData footer = footer_of(path);
     EXPECT_EQ(stats_of(footer, 0).null_count, 2);
     EXPECT_EQ(*stats_of(footer, 0).max_value, "c");
