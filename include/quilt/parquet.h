@@ -49,12 +49,27 @@ struct ParquetWriteOptions {
 
 /// Write `table` as a Parquet file into `sink`, front to back in one pass
 /// (the sink sees each byte once; nothing is read back). Memory beyond the
-/// table is about one row group's encoded pages. When the table's metadata
-/// has no "pandas" key, one is written that makes pandas restore a RangeIndex
-/// and the column dtypes. Throws InvalidArgument for a table Parquet cannot
-/// hold (say, a column name that repeats); whatever the sink throws.
+/// table is about one row group's encoded pages; writer buffers are kept in a
+/// small process-wide cache (at most 128 MB) for the next write. When the
+/// table's metadata has no "pandas" key, one is written that makes pandas
+/// restore a RangeIndex and the column dtypes; other keys are written as is.
+///
+/// Every column is OPTIONAL, as pyarrow writes them. A categorical is written
+/// as its value type, with its categories as the dictionary when they fit
+/// dictionary_page_size_limit (else, for strings, through a dictionary built
+/// from the values; for other types, PLAIN; bool categoricals are PLAIN). Timestamps carry the legacy TIMESTAMP_MILLIS/MICROS only when
+/// they have a time zone (those mean UTC-adjusted). A table without columns
+/// is written as pyarrow does (a schema without leaves, num_rows, no row
+/// group), though DuckDB refuses to read such a file. The bytes do not depend
+/// on options.pool. Thread-safe (distinct calls share nothing but the cache).
+///
+/// Throws InvalidArgument, naming the column, for a table Parquet cannot hold
+/// (a column name that repeats) or bad buffers (a dictionary index outside
+/// the dictionary, string offsets going backwards), and for bad options;
+/// whatever the sink throws.
 void write_parquet(const Table& table, const ByteSink& sink, const ParquetWriteOptions& options = {});
-/// Write to a file (created or truncated). Throws IoError naming the path.
+/// Write to a file (created or truncated; removed again when writing fails).
+/// Throws IoError naming the path.
 void write_parquet_file(const Table& table, const std::string& path,
                         const ParquetWriteOptions& options = {});
 

@@ -1,0 +1,228 @@
+// The Parquet file writer: "PAR1", then for each row group the column chunks
+// in column order, then the footer (FileMetaData, compact protocol), its
+// length and "PAR1". Columns of a row group are encoded in parallel into
+// buffers their writers keep for the whole file; the bytes then go to the sink
+// front to back, and nothing is read back. Memory beyond the table is about
+// one row group of encoded pages.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/unique_fd.h"
+#include "formats/parquet/column_writer.h"
+#include "formats/parquet/metadata.h"
+#include "formats/parquet/writer_pandas_metadata.h"
+#include "formats/parquet/writer_version.h"
+#include "quilt/errors.h"
+#include "quilt/parquet.h"
+#include "quilt/thread_pool.h"
+
+namespace quilt {
+namespace {
+
+constexpr uint8_t kMagic[4] = {'P', 'A', 'R', '1'};
+
+parquet::Codec codec_of(ParquetCompression compression) {
+  switch (compression) {
+    case ParquetCompression::kNone:
+      return parquet::Codec::kUncompressed;
+    case ParquetCompression::kSnappy:
+      return parquet::Codec::kSnappy;
+    case ParquetCompression::kGzip:
+      return parquet::Codec::kGzip;
+    case ParquetCompression::kZstd:
+      return parquet::Codec::kZstd;
+  }
+  throw InvalidArgument("unknown Parquet compression " +
+                        std::to_string(static_cast<int>(compression)));
+}
+
+void check_options(const ParquetWriteOptions &options) {
+  if (options.row_group_size <= 0) {
+    throw InvalidArgument("Parquet row_group_size must be positive, not " +
+                          std::to_string(options.row_group_size));
+  }
+  if (options.data_page_size <= 0) {
+    throw InvalidArgument("Parquet data_page_size must be positive, not " +
+                          std::to_string(options.data_page_size));
+  }
+  if (options.dictionary_page_size_limit < 0) {
+    throw InvalidArgument("Parquet dictionary_page_size_limit must not be negative, not " +
+                          std::to_string(options.dictionary_page_size_limit));
+  }
+}
+
+// Parquet resolves columns by name (path_in_schema): two columns of one name
+// would make a file readers disagree on.
+void check_names(const Table &table) {
+  std::unordered_set<std::string_view> seen;
+  for (const Column &column : table.columns()) {
+    if (!seen.insert(column.name()).second) {
+      throw InvalidArgument("column '" + column.name() +
+                            "' appears twice; Parquet column names must be unique");
+    }
+  }
+}
+
+std::vector<parquet::KeyValue> key_values(const Table &table) {
+  std::vector<parquet::KeyValue> out;
+  bool has_pandas = false;
+  for (const auto &[key, value] : table.metadata()) {
+    out.push_back({key, value});
+    has_pandas = has_pandas || key == "pandas";
+  }
+  if (!has_pandas) out.push_back({"pandas", parquet::pandas_metadata_json(table)});
+  return out;
+}
+
+void emit(const ByteSink &sink, std::span<const uint8_t> bytes, int64_t &offset) {
+  if (bytes.empty()) return;
+  sink(bytes);
+  offset += static_cast<int64_t>(bytes.size());
+}
+
+void emit(const ByteSink &sink, const parquet::BlockList &blocks, int64_t &offset) {
+  blocks.for_each([&](std::span<const uint8_t> bytes) { emit(sink, bytes, offset); });
+}
+
+}  // namespace
+
+std::optional<ParquetCompression> parse_parquet_compression(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "snappy") return ParquetCompression::kSnappy;
+  if (lower == "zstd") return ParquetCompression::kZstd;
+  if (lower == "gzip") return ParquetCompression::kGzip;
+  if (lower == "none" || lower == "uncompressed") return ParquetCompression::kNone;
+  return std::nullopt;
+}
+
+std::string_view parquet_compression_name(ParquetCompression compression) {
+  switch (compression) {
+    case ParquetCompression::kNone:
+      return "none";
+    case ParquetCompression::kSnappy:
+      return "snappy";
+    case ParquetCompression::kGzip:
+      return "gzip";
+    case ParquetCompression::kZstd:
+      return "zstd";
+  }
+  return "unknown";
+}
+
+void write_parquet(const Table &table, const ByteSink &sink, const ParquetWriteOptions &options) {
+  using namespace parquet;
+  check_options(options);
+  check_names(table);
+
+  FileMetaData footer;
+  footer.version = 2;
+  footer.num_rows = table.num_rows();
+  footer.created_by = kCreatedBy;
+  footer.key_value_metadata = key_values(table);
+  SchemaElement root;
+  root.name = "schema";
+  root.num_children = table.num_columns();
+  footer.schema.push_back(root);
+
+  const ColumnWriterOptions column_options{
+      .codec = codec_of(options.compression),
+      .compression_level = options.compression_level,
+      .data_page_size = options.data_page_size,
+      .use_dictionary = options.use_dictionary,
+      .dictionary_page_size_limit = options.dictionary_page_size_limit,
+      .write_statistics = options.write_statistics,
+  };
+  std::vector<std::unique_ptr<ColumnWriter>> writers;
+  for (const Column &column : table.columns()) {
+    footer.schema.push_back(column_schema_element(column));
+    footer.column_orders.push_back(ColumnOrder::kTypeDefined);
+    writers.push_back(make_column_writer(column, column_options));
+  }
+
+  int64_t offset = 0;
+  emit(sink, kMagic, offset);
+  // A table without columns holds its rows in no row group: there is no
+  // column chunk to put them in. Readers take num_rows from the footer.
+  const int64_t rows = writers.empty() ? 0 : table.num_rows();
+  for (int64_t begin = 0; begin < rows; begin += options.row_group_size) {
+    const int64_t end = std::min(rows, begin + options.row_group_size);
+    auto encode = [&](size_t i) { writers[i]->write_chunk(begin, end); };
+    if (options.pool != nullptr && writers.size() > 1) {
+      options.pool->parallel_for(writers.size(), encode);
+    } else {
+      for (size_t i = 0; i < writers.size(); ++i) encode(i);
+    }
+
+    RowGroup group;
+    group.num_rows = end - begin;
+    group.file_offset = offset;
+    group.ordinal = static_cast<int16_t>(footer.row_groups.size());
+    int64_t compressed = 0;
+    for (const auto &writer : writers) {
+      const int64_t start = offset;
+      emit(sink, writer->dictionary_page(), offset);
+      emit(sink, writer->data_pages(), offset);
+      ColumnMetaData meta = writer->metadata();
+      meta.data_page_offset += start;
+      if (meta.dictionary_page_offset) *meta.dictionary_page_offset += start;
+      group.total_byte_size += meta.total_uncompressed_size;
+      compressed += meta.total_compressed_size;
+      group.columns.push_back({.file_path = std::nullopt, .file_offset = start, .meta_data = meta});
+    }
+    group.total_compressed_size = compressed;
+    footer.row_groups.push_back(std::move(group));
+  }
+  if (footer.row_groups.size() > 32767) {
+    // RowGroup.ordinal is an i16; past it, leave ordinals out (they are optional).
+    for (RowGroup &group : footer.row_groups) group.ordinal.reset();
+  }
+
+  CompactWriter writer;
+  write_file_metadata(writer, footer);
+  emit(sink, writer.bytes(), offset);
+  const auto length = static_cast<uint32_t>(writer.bytes().size());
+  uint8_t tail[8];
+  std::memcpy(tail, &length, 4);
+  std::memcpy(tail + 4, kMagic, 4);
+  emit(sink, tail, offset);
+}
+
+void write_parquet_file(const Table &table, const std::string &path,
+                        const ParquetWriteOptions &options) {
+  UniqueFd fd = UniqueFd::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  auto sink = [&](std::span<const uint8_t> bytes) {
+    const uint8_t *p = bytes.data();
+    size_t left = bytes.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd.get(), p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_io_error("cannot write", path, errno);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  };
+  try {
+    write_parquet(table, sink, options);
+  } catch (...) {
+    // Leave no half-written file that looks like a Parquet file to a glob.
+    ::unlink(path.c_str());
+    throw;
+  }
+  if (::close(fd.release()) != 0) throw_io_error("cannot close", path, errno);
+}
+
+}  // namespace quilt
