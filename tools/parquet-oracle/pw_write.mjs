@@ -5,7 +5,7 @@
 // Usage: node pw_write.mjs OUT.parquet < spec.json
 // spec: {"compression": "none"|"snappy"|"gzip"|"zstd" (optional; default: arrow-rs's default),
 //        "row_group_size": N, "dictionary": true|false, "dictionary_page_size_limit": BYTES,
-//        "data_page_size_limit": BYTES (all optional),
+//        "data_page_size_limit": BYTES, "metadata": {"key": "value"} (all optional),
 //        "columns": [{"name": "x", "type": T, "values": [...], "nullable": true|false}]}
 // T: bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, utf8,
 //    binary (values: hex strings), date32 (days), timestamp_ms|us|ns (integers, as strings for
@@ -95,6 +95,9 @@ try {
   if (spec.dictionary !== undefined) props = props.setDictionaryEnabled(spec.dictionary);
   if (spec.dictionary_page_size_limit !== undefined) {
     props = props.setDictionaryPageSizeLimit(spec.dictionary_page_size_limit);
+  }
+  if (spec.metadata !== undefined) {
+    props = props.setKeyValueMetadata(new Map(Object.entries(spec.metadata)));
   }
   if (spec.data_page_size_limit !== undefined) {
     props = props.setDataPageSizeLimit(spec.data_page_size_limit);

@@ -46,19 +46,27 @@ struct ColumnPlan {
 std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
                                      const std::string& source);
 
-/// A growable scratch buffer that keeps its memory between uses and does not zero it.
+/// A growable scratch buffer that keeps its memory between uses. Large ones are prefaulted
+/// mappings (see allocate_output), since a column chunk read from a file can be megabytes.
 class Scratch {
  public:
-  /// Return at least `size` bytes (contents unspecified; kept when the size is not above capacity).
-  uint8_t* reserve(size_t size);
+  /// Return at least `size` bytes, 64-byte aligned (contents unspecified; kept when the size is
+  /// not above capacity).
+  uint8_t* reserve(size_t size) {
+    if (size > capacity_) grow(size);
+    return data_;
+  }
   template <typename T>
   T* reserve_as(size_t count) {
     return reinterpret_cast<T*>(reserve(count * sizeof(T)));
   }
 
  private:
-  std::unique_ptr<uint64_t[]> data_;  // uint64_t: any element type we store is aligned
+  void grow(size_t size);
+
+  uint8_t* data_ = nullptr;
   size_t capacity_ = 0;
+  std::shared_ptr<const void> owner_;
 };
 
 /// The scratch one task uses while it decodes; one per worker, reused across chunks.

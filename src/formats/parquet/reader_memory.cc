@@ -47,13 +47,13 @@ struct Mapping {
 
 }  // namespace
 
-uint8_t* Scratch::reserve(size_t size) {
-  if (size > capacity_) {
-    size_t words = (std::max(size, capacity_ + capacity_ / 2) + 7) / 8;
-    data_ = std::make_unique_for_overwrite<uint64_t[]>(words);
-    capacity_ = words * 8;
-  }
-  return reinterpret_cast<uint8_t*>(data_.get());
+void Scratch::grow(size_t size) {
+  // Free the old memory first: its pages can serve the new buffer.
+  owner_.reset();
+  capacity_ = std::max(size, capacity_ + capacity_ / 2);
+  OutputBuffer buffer = allocate_output(capacity_, true, "scratch buffer");
+  data_ = buffer.data;
+  owner_ = std::move(buffer.owner);
 }
 
 OutputBuffer allocate_output(size_t size, bool prefault_now, const std::string& what) {

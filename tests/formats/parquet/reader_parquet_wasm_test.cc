@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,42 @@ TEST(ParquetReaderParquetWasm, ReadsPlainOnlyFiles) {
   std::string path = (dir.path() / "pw.parquet").string();
   write_with_parquet_wasm(path, spec_json(cols, R"("dictionary": false, "compression": "zstd")"));
   expect_columns(read_parquet_file(path), cols);
+}
+
+TEST(ParquetReaderParquetWasm, CategoricalWhoseDictionaryFallsBackToPlain) {
+  // pandas says "categorical"; arrow-rs dictionary-encodes the first pages and, once the
+  // dictionary passes 1 KiB, writes PLAIN pages: the categories must still come out unique.
+  TempDir dir;
+  std::string path = (dir.path() / "pw.parquet").string();
+  auto value = [](int i) {
+    std::string v = i < 1500 ? "c" : "u";
+    v += std::to_string(i < 1500 ? i % 5 : i % 700);
+    return v;
+  };
+  std::string spec = R"({"dictionary_page_size_limit": 1024, "data_page_size_limit": 2048, )";
+  spec += R"("metadata": {"pandas": "{\"columns\": [{\"name\": \"cat\", \"field_name\": )";
+  spec += R"(\"cat\", \"pandas_type\": \"categorical\", \"metadata\": {\"ordered\": )";
+  spec += R"(false}}]}"}, "columns": [{"name": "cat", "type": "utf8", "values": [)";
+  for (int i = 0; i < kRows; ++i) {
+    if (i > 0) spec += ",";
+    spec += i % 11 == 0 ? std::string("null") : quoted(value(i));
+  }
+  spec += "]}]}";
+  write_with_parquet_wasm(path, spec);
+  Table t = read_parquet_file(path);
+  const Column& cat = t.column(0);
+  ASSERT_EQ(cat.type(), DataType::dictionary(DataType::int32(), DataType::string()));
+  std::set<std::string> distinct;
+  for (int i = 0; i < kRows; ++i) {
+    if (i % 11 == 0) {
+      ASSERT_TRUE(cat.is_null(i)) << i;
+      continue;
+    }
+    ASSERT_EQ(cell_text(cat, i), value(i)) << i;
+    distinct.insert(value(i));
+  }
+  EXPECT_EQ(cat.dictionary().length(), static_cast<int64_t>(distinct.size()));
+  t.validate_full();
 }
 
 }  // namespace

@@ -231,6 +231,30 @@ TEST(ParquetReader, EmptyFileHasColumnsAndNoRows) {
   EXPECT_EQ(t.column(1).type(), DataType::string());
 }
 
+TEST(ParquetReader, DecimalsInFixedLenByteArraysAreBinaryAndInIntegersRefused) {
+  TempDir dir;
+  std::string path = (dir.path() / "x.parquet").string();
+  duckdb_sql("COPY (SELECT (range * 1.5 - 20)::DECIMAL(21,1) AS dec FROM range(50)) TO '" + path +
+             "' (FORMAT parquet)");
+  Table t = read_parquet_file(path);
+  ASSERT_EQ(t.column(0).type(), DataType::binary());
+  for (int64_t i = 0; i < 50; ++i) {
+    // 16 bytes, big-endian two's complement of the unscaled value.
+    int64_t unscaled = i * 15 - 200;
+    std::string expected(16, unscaled < 0 ? '\xFF' : '\0');
+    for (int b = 0; b < 8; ++b) expected[15 - b] = static_cast<char>(unscaled >> (8 * b));
+    ASSERT_EQ(t.column(0).string_at(i), expected) << i;
+  }
+  duckdb_sql("COPY (SELECT (range * 1.5)::DECIMAL(9,1) AS dec9 FROM range(5)) TO '" + path +
+             "' (FORMAT parquet)");
+  try {
+    read_parquet_file(path);
+    FAIL() << "read a DECIMAL in INT32 as an integer";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("column 'dec9'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ParquetReader, MissingFileIsIoErrorNamingThePath) {
   try {
     read_parquet_file("/nonexistent/dir/x.parquet");
