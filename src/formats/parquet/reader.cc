@@ -22,21 +22,12 @@ namespace {
 using parquet::ChunkJob;
 using parquet::ColumnPlan;
 using parquet::FileMetaData;
+using parquet::Input;
 using parquet::OutputBuffer;
 using parquet::Scratch;
 using parquet::Workspace;
 
 constexpr size_t kFooterTail = 8;  // footer length (4) + magic (4)
-
-// Reads byte ranges of the input. Thread-safe.
-class Input {
- public:
-  virtual ~Input() = default;
-  virtual uint64_t size() const = 0;
-  /// Return bytes [offset, offset + size), valid while `scratch` is not reused. REQUIRES: the
-  /// range is within size().
-  virtual std::span<const uint8_t> read(uint64_t offset, size_t size, Scratch& scratch) const = 0;
-};
 
 // A whole file in memory: ranges are views, nothing is copied.
 class BufferInput : public Input {
@@ -124,7 +115,7 @@ Footer read_footer(const Input& in, const std::string& source) {
 struct Chunk {
   parquet::Codec codec = parquet::Codec::kUncompressed;
   uint64_t offset = 0;
-  size_t size = 0;
+  uint64_t size = 0;
 };
 
 struct Plan {
@@ -164,7 +155,7 @@ Chunk check_chunk(const parquet::ColumnChunk& c, const ColumnPlan& column, int64
                   " bytes is not within the file's data (which ends at " +
                   std::to_string(data_end) + ")");
   }
-  return {m.codec, static_cast<uint64_t>(start), static_cast<size_t>(m.total_compressed_size)};
+  return {m.codec, static_cast<uint64_t>(start), static_cast<uint64_t>(m.total_compressed_size)};
 }
 
 Plan make_plan(const FileMetaData& m, const std::string& source, uint64_t data_end) {
@@ -301,7 +292,7 @@ class Reader {
     return Column::make(column.name, column.type, plan_.num_rows, std::move(buffers));
   }
 
-  ChunkJob job_for(size_t c, size_t g, Workspace& work) const {
+  ChunkJob job_for(size_t c, size_t g) const {
     const Chunk& chunk = plan_.chunks[g][c];
     ChunkJob job;
     job.plan = &plan_.columns[c];
@@ -310,7 +301,9 @@ class Reader {
     job.num_rows = g + 1 < plan_.first_rows.size() ? plan_.first_rows[g + 1] - job.first_row
                                                    : plan_.num_rows - job.first_row;
     job.codec = chunk.codec;
-    job.bytes = in_.read(chunk.offset, chunk.size, work.chunk);
+    job.input = &in_;
+    job.offset = chunk.offset;
+    job.size = chunk.size;
     job.source = &source_;
     return job;
   }
@@ -319,12 +312,12 @@ class Reader {
     std::unique_ptr<Workspace> work = workspaces_.take();
     if (row_group < 0) {
       parquet::VariableOutput out(plan_.columns[c], plan_.num_rows, prefault_, source_);
-      for (size_t g = 0; g < plan_.chunks.size(); ++g) out.decode_chunk(job_for(c, g, *work), *work);
+      for (size_t g = 0; g < plan_.chunks.size(); ++g) out.decode_chunk(job_for(c, g), *work);
       results_[c] = out.finish();
     } else {
       parquet::FixedOutput out{fixed_[c].values.data, fixed_[c].validity.data};
       int64_t nulls =
-          parquet::decode_fixed_chunk(job_for(c, static_cast<size_t>(row_group), *work), out, *work);
+          parquet::decode_fixed_chunk(job_for(c, static_cast<size_t>(row_group)), out, *work);
       fixed_[c].nulls += nulls;
     }
     workspaces_.give(std::move(work));

@@ -71,7 +71,8 @@ class Scratch {
 
 /// The scratch one task uses while it decodes; one per worker, reused across chunks.
 struct Workspace {
-  Scratch chunk;       // the column chunk's bytes (read from a file)
+  Scratch header;      // a page header read from a file
+  Scratch body;        // a page's bytes read from a file
   Scratch page;        // a decompressed data page
   Scratch dictionary;  // the decompressed dictionary page (alive while its chunk decodes)
   Scratch dictionary_values;
@@ -131,6 +132,16 @@ class GrowingData {
   std::string what_;
 };
 
+/// The bytes of the input by offset. Thread-safe.
+class Input {
+ public:
+  virtual ~Input() = default;
+  virtual uint64_t size() const = 0;
+  /// Return bytes [offset, offset + size): a view into memory, or a copy read into `scratch`
+  /// (valid until the scratch is reused). REQUIRES: the range is within size().
+  virtual std::span<const uint8_t> read(uint64_t offset, size_t size, Scratch& scratch) const = 0;
+};
+
 /// One column chunk to decode: where its bytes are and where its rows go.
 struct ChunkJob {
   const ColumnPlan* plan = nullptr;
@@ -138,7 +149,9 @@ struct ChunkJob {
   int64_t first_row = 0;  // the row of the output column where this chunk starts
   int64_t num_rows = 0;
   Codec codec = Codec::kUncompressed;
-  std::span<const uint8_t> bytes;  // the whole chunk: dictionary page, data pages
+  const Input* input = nullptr;  // the chunk is [offset, offset + size) of it
+  uint64_t offset = 0;
+  uint64_t size = 0;
   const std::string* source = nullptr;
 };
 
@@ -150,8 +163,9 @@ struct Page {
   std::span<const uint8_t> data;         // levels then values; or the dictionary's values
 };
 
-/// Walks the pages of one column chunk, decompressing each into the workspace (a dictionary page
-/// into its own buffer, so it outlives the data pages that follow). Checks every size a header
+/// Walks the pages of one column chunk, reading (from a file: one page at a time, so scratch
+/// stays the size of a page) and decompressing each into the workspace; a dictionary page goes
+/// into its own buffer, so it outlives the data pages that follow. Checks every size a header
 /// gives against the bytes present before using it. Throws Corrupt / InvalidArgument without the
 /// context (the caller adds where()). Not thread-safe.
 class PageReader {
@@ -164,12 +178,12 @@ class PageReader {
   std::string where() const;
 
  private:
-  std::span<const uint8_t> decompress_body(const PageHeader& header, std::span<const uint8_t> body,
-                                           Scratch& into);
+  PageHeader read_header(size_t& header_size);
+  std::span<const uint8_t> read_body(const PageHeader& header, uint64_t offset, Scratch& into);
 
   const ChunkJob& job_;
   Workspace& work_;
-  size_t pos_ = 0;
+  uint64_t pos_ = 0;  // within the chunk
   int page_index_ = -1;
   int64_t rows_seen_ = 0;
 };

@@ -18,9 +18,11 @@ namespace quilt::parquet {
 namespace {
 
 // Below this a buffer comes from the heap: a mapping costs a system call and a whole page.
-constexpr size_t kMapThreshold = size_t{1} << 20;
-// GrowingData prefaults this far ahead of what it has written.
-constexpr size_t kPrefaultStep = size_t{8} << 20;
+constexpr size_t kMapThreshold = size_t{64} << 10;
+// GrowingData prefaults ahead of what it has written by as much as it holds, within these
+// bounds: small columns stay cheap, large ones take few system calls.
+constexpr size_t kMinPrefault = size_t{256} << 10;
+constexpr size_t kMaxPrefault = size_t{16} << 20;
 
 size_t page_size() {
   static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -107,7 +109,8 @@ void GrowingData::fail_too_large(size_t bytes) const {
 }
 
 void GrowingData::prefault_to(size_t size) {
-  size_t end = std::min(reserved_, round_up(size + kPrefaultStep, page_size()));
+  size_t ahead = std::clamp(size, kMinPrefault, kMaxPrefault);
+  size_t end = std::min(reserved_, round_up(size + ahead, page_size()));
   if (prefault_) prefault(base_ + prefaulted_, end - prefaulted_);
   prefaulted_ = end;
 }

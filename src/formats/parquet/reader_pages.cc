@@ -1,6 +1,7 @@
 #include <snappy.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "formats/parquet/reader.h"
@@ -14,6 +15,9 @@ constexpr uint64_t kDeflateMaxRatio = 1032;
 // The most a zstd frame can expand when it does not state its size: a block of 128 KiB from a
 // 3-byte header and one byte of RLE.
 constexpr uint64_t kZstdMaxRatio = 32768;
+// A page header is read through a window this large first (headers are tens of bytes, more
+// with statistics).
+constexpr uint64_t kHeaderWindow = 4096;
 
 std::string encoding_name(Encoding e) {
   switch (e) {
@@ -85,12 +89,40 @@ std::string PageReader::where() const {
   return s;
 }
 
-std::span<const uint8_t> PageReader::decompress_body(const PageHeader& header,
-                                                     std::span<const uint8_t> body,
-                                                     Scratch& into) {
+// Read the page header at pos_ through a window that grows until the header fits: headers are
+// small, but statistics may make one long.
+PageHeader PageReader::read_header(size_t& header_size) {
+  uint64_t left = job_.size - pos_;
+  size_t window = static_cast<size_t>(std::min<uint64_t>(left, kHeaderWindow));
+  for (;;) {
+    std::span<const uint8_t> bytes = job_.input->read(job_.offset + pos_, window, work_.header);
+    try {
+      CompactReader reader(bytes, "page header");
+      PageHeader header = read_page_header(reader);
+      header_size = reader.position();
+      return header;
+    } catch (const Corrupt&) {
+      if (window == left) throw;
+      window = static_cast<size_t>(std::min<uint64_t>(left, uint64_t{window} * 8));
+    }
+  }
+}
+
+// Read and decompress the body of `header` at `offset` (within the chunk). An uncompressed body
+// read from memory is used where it lies; from a file it is read straight into `into`.
+std::span<const uint8_t> PageReader::read_body(const PageHeader& header, uint64_t offset,
+                                               Scratch& into) {
+  auto compressed = static_cast<uint64_t>(header.compressed_page_size);
   auto size = static_cast<uint64_t>(header.uncompressed_page_size);
+  if (job_.codec == Codec::kUncompressed) {
+    if (compressed != size) {
+      throw Corrupt("UNCOMPRESSED page holds " + std::to_string(compressed) +
+                    " bytes, the page header says " + std::to_string(size));
+    }
+    return job_.input->read(job_.offset + offset, compressed, into);
+  }
+  std::span<const uint8_t> body = job_.input->read(job_.offset + offset, compressed, work_.body);
   check_uncompressed_size(job_.codec, body, size);
-  if (job_.codec == Codec::kUncompressed) return body;
   std::span<uint8_t> out(into.reserve(size), size);
   decompress(job_.codec, body, out);
   return out;
@@ -99,22 +131,21 @@ std::span<const uint8_t> PageReader::decompress_body(const PageHeader& header,
 bool PageReader::next(Page& page) {
   while (rows_seen_ < job_.num_rows) {
     ++page_index_;
-    std::span<const uint8_t> rest = job_.bytes.subspan(pos_);
-    if (rest.empty()) {
+    if (pos_ == job_.size) {
       throw Corrupt("the column chunk ends after " + std::to_string(rows_seen_) + " of its " +
                     std::to_string(job_.num_rows) + " values");
     }
-    CompactReader reader(rest, "page header");
-    PageHeader header = read_page_header(reader);
-    size_t body_start = reader.position();
+    size_t header_size = 0;
+    PageHeader header = read_header(header_size);
     auto compressed = static_cast<uint64_t>(header.compressed_page_size);
-    if (compressed > rest.size() - body_start) {
+    uint64_t left = job_.size - pos_ - header_size;
+    if (compressed > left) {
       throw Corrupt("the page header gives " + std::to_string(compressed) +
-                    " compressed bytes, only " + std::to_string(rest.size() - body_start) +
+                    " compressed bytes, only " + std::to_string(left) +
                     " remain in the column chunk");
     }
-    std::span<const uint8_t> body = rest.subspan(body_start, compressed);
-    pos_ += body_start + compressed;
+    uint64_t body = pos_ + header_size;
+    pos_ = body + compressed;
     switch (header.type) {
       case PageType::kIndexPage:
         continue;
@@ -130,7 +161,7 @@ bool PageReader::next(Page& page) {
         page.type = PageType::kDictionaryPage;
         page.num_values = d.num_values;
         page.encoding = Encoding::kPlain;
-        page.data = decompress_body(header, body, work_.dictionary);
+        page.data = read_body(header, body, work_.dictionary);
         return true;
       }
       case PageType::kDataPage: {
@@ -156,7 +187,7 @@ bool PageReader::next(Page& page) {
         page.type = PageType::kDataPage;
         page.num_values = d.num_values;
         page.encoding = e;
-        page.data = decompress_body(header, body, work_.page);
+        page.data = read_body(header, body, work_.page);
         return true;
       }
     }
