@@ -28,6 +28,7 @@ using parquet::Scratch;
 using parquet::Workspace;
 
 constexpr size_t kFooterTail = 8;  // footer length (4) + magic (4)
+constexpr uint64_t kMaxRowsPerByte = uint64_t{1} << 20;
 
 // A whole file in memory: ranges are views, nothing is copied.
 class BufferInput : public Input {
@@ -186,6 +187,12 @@ Plan make_plan(const FileMetaData& m, const std::string& source, uint64_t data_e
   if (plan.num_rows != m.num_rows) {
     throw Corrupt(source + ": the footer gives " + std::to_string(m.num_rows) +
                   " rows, its row groups hold " + std::to_string(plan.num_rows));
+  }
+  // Run-length levels let a few bytes stand for many rows, but not for more than a million rows
+  // per byte of file: a row count past that is a lie we would otherwise allocate for.
+  if (static_cast<uint64_t>(plan.num_rows) > (data_end + 1) * kMaxRowsPerByte) {
+    throw Corrupt(source + ": the footer gives " + std::to_string(plan.num_rows) +
+                  " rows, more than " + std::to_string(data_end) + " bytes of data can hold");
   }
   return plan;
 }

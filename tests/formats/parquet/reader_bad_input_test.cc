@@ -292,6 +292,14 @@ TEST_F(ParquetReaderBadInput, RowCountsThatDisagree) {
       with_footer(good,
                   [](FileMetaData& m) { m.row_groups[0].columns[1].meta_data->num_values += 5; }),
       {"column 's'"});
+  // A row count no file of this size can hold, told consistently everywhere.
+  std::string what = expect_error<Corrupt>(with_footer(good, [](FileMetaData& m) {
+    int64_t rows = int64_t{1} << 40;
+    m.num_rows = rows;
+    m.row_groups[0].num_rows = rows;
+    for (parquet::ColumnChunk& c : m.row_groups[0].columns) c.meta_data->num_values = rows;
+  }));
+  EXPECT_NE(what.find("bytes of data can hold"), std::string::npos) << what;
   // A chunk said to reach past the data.
   expect_error<Corrupt>(
       with_footer(good,
