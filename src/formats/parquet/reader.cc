@@ -222,6 +222,7 @@ struct FixedColumn {
   OutputBuffer values;
   OutputBuffer validity;
   std::atomic<int64_t> nulls{0};
+  std::once_flag allocated;
 };
 
 class Reader {
@@ -231,25 +232,13 @@ class Reader {
 
   Table read() {
     Footer footer = read_footer(in_, source_);
-    const FileMetaData& m = footer.metadata;
-    plan_ = make_plan(m, source_, footer.data_end);
-    size_t n_columns = plan_.columns.size();
+    plan_ = make_plan(footer.metadata, source_, footer.data_end);
     prefault_ = should_prefault();
+    size_t n_columns = plan_.columns.size();
     fixed_ = std::make_unique<FixedColumn[]>(n_columns);
     results_.resize(n_columns);
-    std::vector<std::pair<size_t, int>> tasks;  // (column, row group or -1 for all)
-    for (size_t c = 0; c < n_columns; ++c) {
-      if (plan_.columns[c].is_variable()) tasks.push_back({c, -1});
-    }
-    for (size_t c = 0; c < n_columns; ++c) {
-      if (!plan_.columns[c].is_variable()) allocate_fixed(c);
-    }
-    for (size_t g = 0; g < plan_.chunks.size(); ++g) {
-      for (size_t c = 0; c < n_columns; ++c) {
-        if (!plan_.columns[c].is_variable()) tasks.push_back({c, static_cast<int>(g)});
-      }
-    }
-    auto run = [&](size_t i) { run_task(tasks[i].first, tasks[i].second); };
+    std::vector<Task> tasks = make_tasks();
+    auto run = [&](size_t i) { run_task(tasks[i]); };
     if (options_.pool != nullptr) {
       options_.pool->parallel_for(tasks.size(), run);
     } else {
@@ -261,13 +250,32 @@ class Reader {
       columns.push_back(plan_.columns[c].is_variable() ? std::move(*results_[c]) : finish_fixed(c));
     }
     KeyValueMetadata metadata;
-    for (const parquet::KeyValue& kv : m.key_value_metadata) {
+    for (const parquet::KeyValue& kv : footer.metadata.key_value_metadata) {
       metadata.emplace_back(kv.key, kv.value.value_or(""));
     }
     return Table::make(std::move(columns), std::move(metadata), plan_.num_rows);
   }
 
  private:
+  struct Task {
+    size_t column;
+    int row_group;  // -1: every row group of a string, binary or categorical column
+  };
+
+  // Whole variable-width columns first: they are the longest tasks.
+  std::vector<Task> make_tasks() const {
+    std::vector<Task> tasks;
+    for (size_t c = 0; c < plan_.columns.size(); ++c) {
+      if (plan_.columns[c].is_variable()) tasks.push_back({c, -1});
+    }
+    for (size_t g = 0; g < plan_.chunks.size(); ++g) {
+      for (size_t c = 0; c < plan_.columns.size(); ++c) {
+        if (!plan_.columns[c].is_variable()) tasks.push_back({c, static_cast<int>(g)});
+      }
+    }
+    return tasks;
+  }
+
   // Prefault outputs only when the file could plausibly hold that many values: a lying row
   // count then costs address space, not memory.
   bool should_prefault() const {
@@ -291,6 +299,8 @@ class Reader {
   Column finish_fixed(size_t c) {
     const ColumnPlan& column = plan_.columns[c];
     FixedColumn& f = fixed_[c];
+    // A file without row groups has no tasks.
+    std::call_once(f.allocated, [&] { allocate_fixed(c); });
     ColumnBuffers buffers;
     buffers.values = f.values.buffer();
     int64_t nulls = f.nulls.load();
@@ -315,16 +325,20 @@ class Reader {
     return job;
   }
 
-  void run_task(size_t c, int row_group) {
+  void run_task(const Task& task) {
+    size_t c = task.column;
     std::unique_ptr<Workspace> work = workspaces_.take();
-    if (row_group < 0) {
+    if (task.row_group < 0) {
       parquet::VariableOutput out(plan_.columns[c], plan_.num_rows, prefault_, source_);
       for (size_t g = 0; g < plan_.chunks.size(); ++g) out.decode_chunk(job_for(c, g), *work);
       results_[c] = out.finish();
     } else {
+      // The column's first task allocates (and prefaults) its buffers, so columns do that in
+      // parallel too.
+      std::call_once(fixed_[c].allocated, [&] { allocate_fixed(c); });
       parquet::FixedOutput out{fixed_[c].values.data, fixed_[c].validity.data};
-      int64_t nulls =
-          parquet::decode_fixed_chunk(job_for(c, static_cast<size_t>(row_group)), out, *work);
+      auto g = static_cast<size_t>(task.row_group);
+      int64_t nulls = parquet::decode_fixed_chunk(job_for(c, g), out, *work);
       fixed_[c].nulls += nulls;
     }
     workspaces_.give(std::move(work));
