@@ -1,6 +1,8 @@
 // read_parquet: the footer, a plan of work over the column chunks, the Table at the end. See
 // reader.h for how the work is split.
 
+#include "formats/parquet/reader.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include <optional>
 
 #include "core/unique_fd.h"
-#include "formats/parquet/reader.h"
 #include "quilt/errors.h"
 #include "quilt/parquet.h"
 #include "quilt/thread_pool.h"
@@ -128,12 +129,14 @@ struct Plan {
 
 Chunk check_chunk(const parquet::ColumnChunk& c, const ColumnPlan& column, int64_t rows,
                   uint64_t data_end, const std::string& where) {
-  if (c.file_path) throw InvalidArgument(where + ": a column chunk in another file is not supported");
+  if (c.file_path)
+    throw InvalidArgument(where + ": a column chunk in another file is not supported");
   if (!c.meta_data) throw Corrupt(where + ": the column chunk has no metadata");
   const parquet::ColumnMetaData& m = *c.meta_data;
   if (m.type != column.physical) {
-    throw Corrupt(where + ": the chunk's physical type " + std::to_string(static_cast<int>(m.type)) +
-                  " differs from the schema's " + std::to_string(static_cast<int>(column.physical)));
+    throw Corrupt(where + ": the chunk's physical type " +
+                  std::to_string(static_cast<int>(m.type)) + " differs from the schema's " +
+                  std::to_string(static_cast<int>(column.physical)));
   }
   if (!parquet::is_supported_codec(static_cast<int32_t>(m.codec))) {
     throw InvalidArgument(where + ": compression codec #" +
@@ -148,8 +151,7 @@ Chunk check_chunk(const parquet::ColumnChunk& c, const ColumnPlan& column, int64
       *m.dictionary_page_offset < start) {
     start = *m.dictionary_page_offset;
   }
-  if (start < 4 || m.total_compressed_size < 0 ||
-      static_cast<uint64_t>(start) > data_end ||
+  if (start < 4 || m.total_compressed_size < 0 || static_cast<uint64_t>(start) > data_end ||
       static_cast<uint64_t>(m.total_compressed_size) > data_end - static_cast<uint64_t>(start)) {
     throw Corrupt(where + ": the column chunk at " + std::to_string(start) + " of " +
                   std::to_string(m.total_compressed_size) +
@@ -293,7 +295,8 @@ class Reader {
     uint64_t bytes = width == 1 ? (n + 7) / 8 : n * static_cast<uint64_t>(width / 8);
     std::string what = parquet::column_context(source_, column.name);
     fixed_[c].values = parquet::allocate_output(bytes, prefault_, what);
-    if (column.optional) fixed_[c].validity = parquet::allocate_output((n + 7) / 8, prefault_, what);
+    if (column.optional)
+      fixed_[c].validity = parquet::allocate_output((n + 7) / 8, prefault_, what);
   }
 
   Column finish_fixed(size_t c) {

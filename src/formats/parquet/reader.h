@@ -203,7 +203,8 @@ int64_t decode_fixed_chunk(const ChunkJob& job, const FixedOutput& out, Workspac
 /// The output of a string, binary or categorical column, filled chunk after chunk in row order.
 class VariableOutput {
  public:
-  VariableOutput(const ColumnPlan& plan, int64_t num_rows, bool prefault, const std::string& source);
+  VariableOutput(const ColumnPlan& plan, int64_t num_rows, bool prefault,
+                 const std::string& source);
   ~VariableOutput();
   VariableOutput(const VariableOutput&) = delete;
   VariableOutput& operator=(const VariableOutput&) = delete;

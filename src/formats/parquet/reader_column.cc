@@ -20,8 +20,8 @@ void write_bits(uint8_t* bitmap, int64_t start, const uint8_t* bytes01, size_t n
   size_t i = 0;
   auto bit = static_cast<uint64_t>(start);
   auto set_atomic = [&](uint64_t b) {
-    std::atomic_ref<uint8_t>(bitmap[b >> 3]).fetch_or(static_cast<uint8_t>(1u << (b & 7)),
-                                                      std::memory_order_relaxed);
+    std::atomic_ref<uint8_t>(bitmap[b >> 3])
+        .fetch_or(static_cast<uint8_t>(1u << (b & 7)), std::memory_order_relaxed);
   };
   for (; i < n && (bit & 7) != 0; ++i, ++bit) {
     if (bytes01[i] != 0) set_atomic(bit);
@@ -206,8 +206,7 @@ class FixedChunk {
 };
 
 template <typename P, typename O>
-int64_t run_fixed(const ChunkJob& job, const FixedOutput& out, Workspace& work,
-                  PageReader& pages) {
+int64_t run_fixed(const ChunkJob& job, const FixedOutput& out, Workspace& work, PageReader& pages) {
   return FixedChunk<P, O>(job, out, work).run(pages);
 }
 

@@ -33,8 +33,8 @@ class Levels {
     uint32_t length;
     std::memcpy(&length, data.data(), 4);
     if (length > data.size() - 4) {
-      throw Corrupt("definition levels: length " + std::to_string(length) + " runs past the page (" +
-                    std::to_string(data.size() - 4) + " bytes left)");
+      throw Corrupt("definition levels: length " + std::to_string(length) +
+                    " runs past the page (" + std::to_string(data.size() - 4) + " bytes left)");
     }
     decoder_.emplace(data.subspan(4, length), 1, "definition levels");
     data = data.subspan(4 + length);
@@ -71,8 +71,9 @@ class Indices {
     uint32_t max_index = 0;
     for (size_t i = 0; i < n; ++i) max_index = std::max(max_index, out[i]);
     if (max_index >= dictionary_size_) {
-      throw Corrupt("dictionary index " + std::to_string(max_index) + " out of range (dictionary of " +
-                    std::to_string(dictionary_size_) + " values)");
+      throw Corrupt("dictionary index " + std::to_string(max_index) +
+                    " out of range (dictionary of " + std::to_string(dictionary_size_) +
+                    " values)");
     }
     return out;
   }
@@ -90,8 +91,8 @@ inline bool is_dictionary_encoding(Encoding e) {
 inline void check_dictionary_count(const Page& page, size_t min_bytes_per_value) {
   if (page.num_values < 0 ||
       static_cast<uint64_t>(page.num_values) * min_bytes_per_value > page.data.size()) {
-    throw Corrupt("the dictionary page claims " + std::to_string(page.num_values) +
-                  " values in " + std::to_string(page.data.size()) + " bytes");
+    throw Corrupt("the dictionary page claims " + std::to_string(page.num_values) + " values in " +
+                  std::to_string(page.data.size()) + " bytes");
   }
 }
 

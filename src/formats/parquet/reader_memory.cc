@@ -70,8 +70,8 @@ OutputBuffer allocate_output(size_t size, bool prefault_now, const std::string& 
     return out;
   }
   size_t mapped = round_up(size, page_size());
-  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     throw Corrupt(what + ": cannot allocate " + std::to_string(size) + " bytes for its values (" +
                   std::strerror(errno) + ")");
@@ -91,8 +91,8 @@ GrowingData::GrowingData(bool prefault, std::string what)
   void* p = mmap(nullptr, reserved_, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
-    throw Error(what_ + ": cannot reserve address space for string data (" +
-                std::strerror(errno) + ")");
+    throw Error(what_ + ": cannot reserve address space for string data (" + std::strerror(errno) +
+                ")");
   }
   base_ = static_cast<uint8_t*>(p);
 }

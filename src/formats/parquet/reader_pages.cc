@@ -181,7 +181,8 @@ bool PageReader::next(Page& page) {
         bool is_rle_bool = e == Encoding::kRle && job_.plan->physical == PhysicalType::kBoolean;
         if (e != Encoding::kPlain && e != Encoding::kPlainDictionary &&
             e != Encoding::kRleDictionary && !is_rle_bool) {
-          throw InvalidArgument("encoding " + encoding_name(e) + " is not supported by this reader");
+          throw InvalidArgument("encoding " + encoding_name(e) +
+                                " is not supported by this reader");
         }
         rows_seen_ += d.num_values;
         page.type = PageType::kDataPage;

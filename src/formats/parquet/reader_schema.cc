@@ -13,8 +13,6 @@
 namespace quilt::parquet {
 namespace {
 
-
-
 [[noreturn]] void unsupported(const std::string& source, const std::string& column,
                               const std::string& what) {
   throw InvalidArgument(column_context(source, column) + ": " + what +
@@ -135,9 +133,9 @@ std::optional<DataType> from_converted(const SchemaElement& e, const std::string
   if (physical == PhysicalType::kByteArray || physical == PhysicalType::kFixedLenByteArray) {
     return DataType::binary();
   }
-  unsupported(source, e.name,
-              "converted type #" + std::to_string(static_cast<int>(c)) + " on " +
-                  physical_name(physical));
+  unsupported(
+      source, e.name,
+      "converted type #" + std::to_string(static_cast<int>(c)) + " on " + physical_name(physical));
 }
 
 DataType from_physical(PhysicalType physical) {
@@ -260,8 +258,8 @@ std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::st
         unsupported(source, schema[i].name, "a nested column (group node)");
       }
     }
-    throw Corrupt(source + ": the schema root has " + std::to_string(children) +
-                  " children but " + std::to_string(schema.size() - 1) + " elements follow");
+    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
+                  std::to_string(schema.size() - 1) + " elements follow");
   }
   std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
   std::vector<ColumnPlan> plans;

@@ -146,9 +146,11 @@ class VariableChunk {
       if (s_.plan.categorical) {
         write_codes(b, lev, idx, views);
       } else if (idx != nullptr) {
-        write_strings(b, lev, [&](size_t k) { return dictionary_[idx[k]]; }, valid);
+        write_strings(
+            b, lev, [&](size_t k) { return dictionary_[idx[k]]; }, valid);
       } else {
-        write_strings(b, lev, [&](size_t k) { return views[k]; }, valid);
+        write_strings(
+            b, lev, [&](size_t k) { return views[k]; }, valid);
       }
       if (lev != nullptr) write_bits(s_.validity.data, s_.row, lev, b);
       s_.row += static_cast<int64_t>(b);
@@ -225,7 +227,8 @@ Column VariableOutput::finish() {
   buffers.values = s.values.buffer();
   if (s.plan.categorical) {
     std::vector<std::string> categories(s.categories.begin(), s.categories.end());
-    buffers.dictionary = std::make_shared<const Column>(Column::from_strings(s.plan.name, categories));
+    buffers.dictionary =
+        std::make_shared<const Column>(Column::from_strings(s.plan.name, categories));
   } else {
     reinterpret_cast<int32_t*>(s.values.data)[s.num_rows] = static_cast<int32_t>(s.data->size());
     buffers.data = s.data->finish();

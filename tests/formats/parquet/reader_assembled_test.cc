@@ -59,7 +59,8 @@ Bytes assemble(const std::vector<ColumnPages>& columns, int64_t rows) {
     md.total_uncompressed_size = md.total_compressed_size;
     append(file, w.bytes());
     append(file, c.page);
-    g.columns.push_back({.file_path = std::nullopt, .file_offset = md.data_page_offset, .meta_data = md});
+    g.columns.push_back(
+        {.file_path = std::nullopt, .file_offset = md.data_page_offset, .meta_data = md});
   }
   m.row_groups = {g};
   CompactWriter w;

@@ -301,12 +301,12 @@ TEST_F(ParquetReaderBadInput, RowCountsThatDisagree) {
   }));
   EXPECT_NE(what.find("bytes of data can hold"), std::string::npos) << what;
   // A chunk said to reach past the data.
-  expect_error<Corrupt>(
-      with_footer(good,
-                  [](FileMetaData& m) {
-                    m.row_groups[0].columns[0].meta_data->total_compressed_size += 1000000;
-                  }),
-      {"column 'a'"});
+  expect_error<Corrupt>(with_footer(good,
+                                    [](FileMetaData& m) {
+                                      m.row_groups[0].columns[0].meta_data->total_compressed_size +=
+                                          1000000;
+                                    }),
+                        {"column 'a'"});
 }
 
 TEST_F(ParquetReaderBadInput, UnsupportedFeaturesAreInvalidArgumentNamingTheColumn) {
@@ -324,9 +324,10 @@ TEST_F(ParquetReaderBadInput, UnsupportedFeaturesAreInvalidArgumentNamingTheColu
 
 TEST_F(ParquetReaderBadInput, RandomCorruptionsEndInATableOrAnError) {
   std::string path = (dir_.path() / "small.parquet").string();
-  duckdb_sql("COPY (SELECT range AS a, CASE WHEN range % 4 = 0 THEN NULL ELSE 'w' || (range % 9) "
-             "END AS s, range % 3 = 0 AS b, range / 3.0 AS d FROM range(300)) TO '" + path +
-             "' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 2048)");
+  duckdb_sql(
+      "COPY (SELECT range AS a, CASE WHEN range % 4 = 0 THEN NULL ELSE 'w' || (range % 9) "
+      "END AS s, range % 3 = 0 AS b, range / 3.0 AS d FROM range(300)) TO '" +
+      path + "' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 2048)");
   std::string good = read_file(path);
   std::mt19937 rng(12345);
   int errors = 0;

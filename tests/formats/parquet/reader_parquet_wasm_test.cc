@@ -37,10 +37,11 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 std::vector<PwColumn> columns() {
   auto str = [](int64_t v) { return std::to_string(v); };
   std::vector<PwColumn> c;
-  c.push_back({"i64", "int64", true,
-               [=](int i) { return i % 7 == 0 ? "null" : quoted(str(i * 1000003LL - 5000000000LL)); },
-               [=](int i) { return i % 7 == 0 ? "null" : str(i * 1000003LL - 5000000000LL); },
-               DataType::int64()});
+  c.push_back(
+      {"i64", "int64", true,
+       [=](int i) { return i % 7 == 0 ? "null" : quoted(str(i * 1000003LL - 5000000000LL)); },
+       [=](int i) { return i % 7 == 0 ? "null" : str(i * 1000003LL - 5000000000LL); },
+       DataType::int64()});
   c.push_back({"i32", "int32", false, [=](int i) { return str(i % 1000 - 500); },
                [=](int i) { return str(i % 1000 - 500); }, DataType::int32()});
   c.push_back({"i8", "int8", true, [=](int i) { return str(i % 200 - 100); },
@@ -68,10 +69,11 @@ std::vector<PwColumn> columns() {
                [=](int i) { return i % 13 == 0 ? "null" : word(i); }, DataType::string()});
   c.push_back({"unique", "utf8", false, [=](int i) { return quoted("unique-" + str(i)); },
                [=](int i) { return "unique-" + str(i); }, DataType::string()});
-  c.push_back({"bin", "binary", true,
-               [=](int i) { return i % 17 == 0 ? "null" : quoted(i % 4 ? "00ff" + str(i % 50 + 10) : ""); },
-               [=](int i) { return i % 17 == 0 ? "null" : (i % 4 ? "00FF" + str(i % 50 + 10) : ""); },
-               DataType::binary()});
+  c.push_back(
+      {"bin", "binary", true,
+       [=](int i) { return i % 17 == 0 ? "null" : quoted(i % 4 ? "00ff" + str(i % 50 + 10) : ""); },
+       [=](int i) { return i % 17 == 0 ? "null" : (i % 4 ? "00FF" + str(i % 50 + 10) : ""); },
+       DataType::binary()});
   c.push_back({"d", "date32", true, [=](int i) { return str(i - 1000); },
                [=](int i) { return str(i - 1000); }, DataType::date32()});
   c.push_back({"ts_ns", "timestamp_ns", true,
@@ -94,7 +96,10 @@ std::string spec_json(const std::vector<PwColumn>& cols, const std::string& opti
   for (size_t k = 0; k < cols.size(); ++k) {
     const PwColumn& col = cols[k];
     if (k > 0) s += ", ";
-    s.append("{\"name\": ").append(quoted(col.name)).append(", \"type\": ").append(quoted(col.type));
+    s.append("{\"name\": ")
+        .append(quoted(col.name))
+        .append(", \"type\": ")
+        .append(quoted(col.type));
     s.append(", \"nullable\": ").append(col.nullable ? "true" : "false").append(", \"values\": [");
     for (int i = 0; i < kRows; ++i) {
       if (i > 0) s += ",";
@@ -129,7 +134,7 @@ TEST(ParquetReaderParquetWasm, ReadsDefaultAndEachCodec) {
   std::vector<PwColumn> cols = columns();
   ThreadPool pool(3);
   for (std::string options : {"", R"("compression": "snappy")", R"("compression": "gzip")",
-                               R"("compression": "zstd", "row_group_size": 700)"}) {
+                              R"("compression": "zstd", "row_group_size": 700)"}) {
     SCOPED_TRACE(options);
     std::string path = (dir.path() / "pw.parquet").string();
     write_with_parquet_wasm(path, spec_json(cols, options));
@@ -147,8 +152,8 @@ TEST(ParquetReaderParquetWasm, SmallPagesAndDictionaryFallingBackToPlain) {
   std::vector<PwColumn> cols = columns();
   std::string path = (dir.path() / "pw.parquet").string();
   write_with_parquet_wasm(path, spec_json(cols, R"("compression": "snappy", )"
-                                               R"("dictionary_page_size_limit": 1024, )"
-                                               R"("data_page_size_limit": 512)"));
+                                                R"("dictionary_page_size_limit": 1024, )"
+                                                R"("data_page_size_limit": 512)"));
   Json encodings = duckdb_sql("SELECT encodings FROM parquet_metadata('" + path +
                               "') WHERE path_in_schema = 'unique' AND row_group_id = 0");
   ASSERT_NE(encodings.as_array()[0].find("encodings")->as_string().find("RLE_DICTIONARY"),

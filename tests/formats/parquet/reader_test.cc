@@ -122,9 +122,10 @@ TEST(ParquetReader, ReadsEveryDuckDbTypeWithEveryCodecAndRowGroups) {
 TEST(ParquetReader, SameTableWithAndWithoutAPool) {
   TempDir dir;
   std::string path = (dir.path() / "x.parquet").string();
-  duckdb_sql("COPY (SELECT range AS a, CASE WHEN range % 3 = 0 THEN NULL ELSE range % 2 = 1 END "
-             "AS b, 'v' || (range % 7) AS s FROM range(10000)) TO '" + path +
-             "' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
+  duckdb_sql(
+      "COPY (SELECT range AS a, CASE WHEN range % 3 = 0 THEN NULL ELSE range % 2 = 1 END "
+      "AS b, 'v' || (range % 7) AS s FROM range(10000)) TO '" +
+      path + "' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
   ThreadPool pool(4);
   Table serial = read_parquet_file(path);
   Table parallel = read_parquet_file(path, {.pool = &pool});
@@ -139,7 +140,8 @@ TEST(ParquetReader, RowGroupsThatSplitBitmapBytes) {
   TempDir dir;
   std::string path = (dir.path() / "x.parquet").string();
   std::string pw = oracle_dir() + "/pw_write.mjs";
-  std::string spec = R"({"row_group_size": 1000, "columns": [{"name": "b", "type": "bool", "values": [)";
+  std::string spec =
+      R"({"row_group_size": 1000, "columns": [{"name": "b", "type": "bool", "values": [)";
   for (int i = 0; i < 5003; ++i) {
     if (i > 0) spec += ",";
     spec += i % 7 == 0 ? "null" : (i % 3 == 0 ? "true" : "false");
@@ -176,15 +178,18 @@ TEST(ParquetReader, RestoresTimeZoneAndCategoricalsFromPandasMetadata) {
   std::string path = (dir.path() / "x.parquet").string();
   std::string pandas =
       R"({"index_columns": [], "columns": [)"
-      R"({"name": "when", "field_name": "when", "pandas_type": "datetimetz", "numpy_type": "datetime64[ns]", "metadata": {"timezone": "Europe/Brussels"}},)"
-      R"({"name": "cat", "field_name": "cat", "pandas_type": "categorical", "numpy_type": "int8", "metadata": {"num_categories": 3, "ordered": true}},)"
-      R"({"name": "plain", "field_name": "plain", "pandas_type": "unicode", "numpy_type": "object", "metadata": null}]})";
+      R"({"name": "when", "field_name": "when", "pandas_type": "datetimetz", )"
+      R"("numpy_type": "datetime64[ns]", "metadata": {"timezone": "Europe/Brussels"}},)"
+      R"({"name": "cat", "field_name": "cat", "pandas_type": "categorical", )"
+      R"("numpy_type": "int8", "metadata": {"num_categories": 3, "ordered": true}},)"
+      R"({"name": "plain", "field_name": "plain", "pandas_type": "unicode", )"
+      R"("numpy_type": "object", "metadata": null}]})";
   // Three row groups with different dictionaries, and nulls.
-  duckdb_sql("COPY (SELECT TIMESTAMPTZ '2021-03-04 05:06:07+00' + to_seconds(range) AS \"when\", "
-             "CASE WHEN range % 10 = 0 THEN NULL WHEN range < 2048 THEN 'low' || (range % 3) "
-             "ELSE 'high' || (range % 2) END AS cat, 'p' || range AS plain FROM range(5000)) TO '" +
-             path + "' (FORMAT parquet, ROW_GROUP_SIZE 2048, KV_METADATA {pandas: '" + pandas +
-             "'})");
+  duckdb_sql(
+      "COPY (SELECT TIMESTAMPTZ '2021-03-04 05:06:07+00' + to_seconds(range) AS \"when\", "
+      "CASE WHEN range % 10 = 0 THEN NULL WHEN range < 2048 THEN 'low' || (range % 3) "
+      "ELSE 'high' || (range % 2) END AS cat, 'p' || range AS plain FROM range(5000)) TO '" +
+      path + "' (FORMAT parquet, ROW_GROUP_SIZE 2048, KV_METADATA {pandas: '" + pandas + "'})");
   Table t = read_parquet_file(path);
   EXPECT_EQ(t.column(0).type(), DataType::timestamp(TimeUnit::kMicro, "Europe/Brussels"));
   EXPECT_EQ(t.column(0).values<int64_t>()[0], 1614834367000000);
@@ -196,7 +201,8 @@ TEST(ParquetReader, RestoresTimeZoneAndCategoricalsFromPandasMetadata) {
       ASSERT_TRUE(cat.is_null(i)) << i;
       continue;
     }
-    std::string expected = i < 2048 ? "low" + std::to_string(i % 3) : "high" + std::to_string(i % 2);
+    std::string expected =
+        i < 2048 ? "low" + std::to_string(i % 3) : "high" + std::to_string(i % 2);
     ASSERT_EQ(cell_text(cat, i), expected) << i;
   }
   EXPECT_EQ(t.column(2).type(), DataType::string());
