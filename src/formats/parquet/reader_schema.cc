@@ -1,0 +1,276 @@
+// Parquet types to column types. The order of preference is the format's: the logical type when
+// the file has one, else the legacy converted type, else the physical type. pandas' metadata
+// then restores what Parquet cannot say: a timestamp's time zone and categoricals.
+
+#include <map>
+#include <optional>
+
+#include "core/utf8.h"
+#include "formats/parquet/reader.h"
+#include "quilt/errors.h"
+#include "quilt/json.h"
+
+namespace quilt::parquet {
+namespace {
+
+[[noreturn]] void unsupported(const std::string& source, const std::string& column,
+                              const std::string& what) {
+  throw InvalidArgument(column_context(source, column) + ": " + what +
+                        " is not supported by this reader");
+}
+
+std::string physical_name(PhysicalType type) {
+  static const char* const kNames[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                       "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+  return kNames[static_cast<int>(type)];
+}
+
+std::optional<DataType> integer_type(int bits, bool is_signed) {
+  switch (bits) {
+    case 8:
+      return is_signed ? DataType::int8() : DataType::uint8();
+    case 16:
+      return is_signed ? DataType::int16() : DataType::uint16();
+    case 32:
+      return is_signed ? DataType::int32() : DataType::uint32();
+    case 64:
+      return is_signed ? DataType::int64() : DataType::uint64();
+  }
+  return std::nullopt;
+}
+
+quilt::TimeUnit unit_of(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kMillis:
+      return quilt::TimeUnit::kMilli;
+    case TimeUnit::kMicros:
+      return quilt::TimeUnit::kMicro;
+    case TimeUnit::kNanos:
+      return quilt::TimeUnit::kNano;
+  }
+  return quilt::TimeUnit::kMicro;
+}
+
+// The type a logical type gives, or nullopt when the element has none.
+std::optional<DataType> from_logical(const SchemaElement& e, const std::string& source) {
+  const LogicalType& t = e.logical_type;
+  PhysicalType physical = *e.type;
+  bool is_int32 = physical == PhysicalType::kInt32;
+  bool is_int64 = physical == PhysicalType::kInt64;
+  bool is_bytes = physical == PhysicalType::kByteArray;
+  switch (t.kind) {
+    case LogicalType::Kind::kNone:
+      return std::nullopt;
+    case LogicalType::Kind::kString:
+      if (is_bytes) return DataType::string();
+      break;
+    case LogicalType::Kind::kDate:
+      if (is_int32) return DataType::date32();
+      break;
+    case LogicalType::Kind::kTimestamp:
+      if (is_int64) return DataType::timestamp(unit_of(t.unit), t.is_adjusted_to_utc ? "UTC" : "");
+      break;
+    case LogicalType::Kind::kInteger: {
+      std::optional<DataType> type = integer_type(t.bit_width, t.is_signed);
+      if (type && ((is_int32 && t.bit_width <= 32) || (is_int64 && t.bit_width == 64))) return type;
+      break;
+    }
+    case LogicalType::Kind::kOther:
+      // ENUM (4) and JSON (12) are UTF-8 text; any other annotation of bytes leaves bytes.
+      if (is_bytes && (t.other_id == 4 || t.other_id == 12)) return DataType::string();
+      if (is_bytes || physical == PhysicalType::kFixedLenByteArray) return DataType::binary();
+      unsupported(source, e.name,
+                  "logical type #" + std::to_string(t.other_id) + " on " + physical_name(physical));
+  }
+  unsupported(source, e.name, "this logical type on " + physical_name(physical));
+}
+
+// The type a converted type gives, or nullopt when it says nothing we use.
+std::optional<DataType> from_converted(const SchemaElement& e, const std::string& source) {
+  if (!e.converted_type) return std::nullopt;
+  PhysicalType physical = *e.type;
+  ConvertedType c = *e.converted_type;
+  auto expect = [&](PhysicalType wanted, DataType type) -> DataType {
+    if (physical != wanted) {
+      unsupported(source, e.name,
+                  "converted type #" + std::to_string(static_cast<int>(c)) + " on " +
+                      physical_name(physical));
+    }
+    return type;
+  };
+  switch (c) {
+    case ConvertedType::kUtf8:
+    case ConvertedType::kEnum:
+    case ConvertedType::kJson:
+      return expect(PhysicalType::kByteArray, DataType::string());
+    case ConvertedType::kInt8:
+      return expect(PhysicalType::kInt32, DataType::int8());
+    case ConvertedType::kInt16:
+      return expect(PhysicalType::kInt32, DataType::int16());
+    case ConvertedType::kInt32:
+      return expect(PhysicalType::kInt32, DataType::int32());
+    case ConvertedType::kUint8:
+      return expect(PhysicalType::kInt32, DataType::uint8());
+    case ConvertedType::kUint16:
+      return expect(PhysicalType::kInt32, DataType::uint16());
+    case ConvertedType::kUint32:
+      return expect(PhysicalType::kInt32, DataType::uint32());
+    case ConvertedType::kInt64:
+      return expect(PhysicalType::kInt64, DataType::int64());
+    case ConvertedType::kUint64:
+      return expect(PhysicalType::kInt64, DataType::uint64());
+    case ConvertedType::kDate:
+      return expect(PhysicalType::kInt32, DataType::date32());
+    // The legacy timestamp annotations mean UTC-adjusted instants (parquet-format's
+    // LogicalTypes.md).
+    case ConvertedType::kTimestampMillis:
+      return expect(PhysicalType::kInt64, DataType::timestamp(quilt::TimeUnit::kMilli, "UTC"));
+    case ConvertedType::kTimestampMicros:
+      return expect(PhysicalType::kInt64, DataType::timestamp(quilt::TimeUnit::kMicro, "UTC"));
+    default:
+      break;
+  }
+  if (physical == PhysicalType::kByteArray || physical == PhysicalType::kFixedLenByteArray) {
+    return DataType::binary();
+  }
+  unsupported(
+      source, e.name,
+      "converted type #" + std::to_string(static_cast<int>(c)) + " on " + physical_name(physical));
+}
+
+DataType from_physical(PhysicalType physical) {
+  switch (physical) {
+    case PhysicalType::kBoolean:
+      return DataType::boolean();
+    case PhysicalType::kInt32:
+      return DataType::int32();
+    case PhysicalType::kInt64:
+      return DataType::int64();
+    case PhysicalType::kInt96:
+      return DataType::timestamp(quilt::TimeUnit::kNano);
+    case PhysicalType::kFloat:
+      return DataType::float32();
+    case PhysicalType::kDouble:
+      return DataType::float64();
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray:
+      return DataType::binary();
+  }
+  return DataType::binary();
+}
+
+DataType column_type(const SchemaElement& e, const std::string& source) {
+  if (std::optional<DataType> t = from_logical(e, source)) return *t;
+  if (std::optional<DataType> t = from_converted(e, source)) return *t;
+  return from_physical(*e.type);
+}
+
+// What pandas' metadata says about one column.
+struct PandasColumn {
+  std::string timezone;
+  bool categorical = false;
+  bool ordered = false;
+};
+
+// Read pandas' JSON leniently: it only refines types, so a document we cannot use is ignored.
+std::map<std::string, PandasColumn> parse_pandas(const std::string& text) {
+  std::map<std::string, PandasColumn> out;
+  if (text.empty()) return out;
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Error&) {
+    return out;
+  }
+  const Json* columns = doc.is_object() ? doc.find("columns") : nullptr;
+  if (columns == nullptr || !columns->is_array()) return out;
+  for (const Json& c : columns->as_array()) {
+    if (!c.is_object()) continue;
+    const Json* name = c.find("field_name");
+    if (name == nullptr || !name->is_string()) name = c.find("name");
+    const Json* type = c.find("pandas_type");
+    if (name == nullptr || !name->is_string() || type == nullptr || !type->is_string()) continue;
+    const Json* meta = c.find("metadata");
+    PandasColumn p;
+    if (type->as_string() == "datetimetz" && meta != nullptr && meta->is_object()) {
+      const Json* tz = meta->find("timezone");
+      if (tz != nullptr && tz->is_string()) p.timezone = tz->as_string();
+    } else if (type->as_string() == "categorical") {
+      p.categorical = true;
+      const Json* ordered = meta != nullptr && meta->is_object() ? meta->find("ordered") : nullptr;
+      p.ordered = ordered != nullptr && ordered->is_bool() && ordered->as_bool();
+    }
+    out[name->as_string()] = p;
+  }
+  return out;
+}
+
+void apply_pandas(ColumnPlan& plan, const PandasColumn& p) {
+  if (!p.timezone.empty() && plan.type.id() == TypeId::kTimestamp) {
+    plan.type = DataType::timestamp(plan.type.unit(), p.timezone);
+  } else if (p.categorical && plan.type.id() == TypeId::kString) {
+    plan.categorical = true;
+    plan.type = DataType::dictionary(DataType::int32(), DataType::string(), p.ordered);
+  }
+}
+
+ColumnPlan plan_leaf(const SchemaElement& e, size_t leaf, const std::string& source) {
+  if (e.num_children && *e.num_children > 0) {
+    unsupported(source, e.name, "a nested column (group node)");
+  }
+  if (!e.type) throw Corrupt(column_context(source, e.name) + ": schema leaf without a type");
+  Repetition repetition = e.repetition.value_or(Repetition::kOptional);
+  if (repetition == Repetition::kRepeated) unsupported(source, e.name, "a repeated column");
+  if (repetition != Repetition::kRequired && repetition != Repetition::kOptional) {
+    throw Corrupt(column_context(source, e.name) + ": unknown repetition " +
+                  std::to_string(static_cast<int>(repetition)));
+  }
+  ColumnPlan plan;
+  plan.name = e.name;
+  plan.leaf = leaf;
+  plan.physical = *e.type;
+  plan.optional = repetition == Repetition::kOptional;
+  if (plan.physical == PhysicalType::kFixedLenByteArray) {
+    if (!e.type_length || *e.type_length <= 0) {
+      throw Corrupt(column_context(source, e.name) + ": FIXED_LEN_BYTE_ARRAY without a length");
+    }
+    plan.type_length = *e.type_length;
+  }
+  plan.type = column_type(e, source);
+  return plan;
+}
+
+}  // namespace
+
+std::string column_context(const std::string& source, const std::string& column) {
+  return source + ": column '" + escape_for_message(column) + "'";
+}
+
+std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
+                                     const std::string& source) {
+  const std::vector<SchemaElement>& schema = metadata.schema;
+  if (schema.empty()) throw Corrupt(source + ": the footer has no schema");
+  int32_t children = schema[0].num_children.value_or(0);
+  if (children < 0 || static_cast<size_t>(children) != schema.size() - 1) {
+    // A child count that differs from the element count means group nodes below the root.
+    for (size_t i = 1; i < schema.size(); ++i) {
+      if (schema[i].num_children && *schema[i].num_children > 0) {
+        unsupported(source, schema[i].name, "a nested column (group node)");
+      }
+    }
+    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
+                  std::to_string(schema.size() - 1) + " elements follow");
+  }
+  std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
+  std::vector<ColumnPlan> plans;
+  plans.reserve(schema.size() - 1);
+  for (size_t i = 1; i < schema.size(); ++i) {
+    ColumnPlan plan = plan_leaf(schema[i], i - 1, source);
+    auto p = pandas.find(plan.name);
+    if (p != pandas.end()) apply_pandas(plan, p->second);
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+}  // namespace quilt::parquet
