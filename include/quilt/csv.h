@@ -23,14 +23,21 @@ struct CsvWriteOptions {
   std::string null_value;
   /// Written after every row, the last included.
   std::string line_terminator = "\n";
+  /// Threads formatting rows of a large table (0: one per core; 1: only the
+  /// calling thread).
+  size_t threads = 0;
 };
 
 /// Write `table` as CSV into `sink`: a field is quoted (with '"', doubled
-/// inside) when it holds the delimiter, a quote, '\r' or '\n', or when it is
-/// empty but not null while null_value is empty. Floats print as Python's repr,
+/// inside) when it holds the delimiter, a quote, '\r', '\n' or a byte of the
+/// line terminator, and a row that is one empty field is written `""` (as
+/// Python's csv module does). Floats print as Python's repr (NaN as a null),
 /// bools as True/False, timestamps as "YYYY-MM-DD HH:MM:SS[.fraction][+00:00]"
 /// (pandas' layout), dates as YYYY-MM-DD, categoricals as their values, binary
-/// as its bytes. Thread-safe; whatever the sink throws.
+/// as its bytes. Named time zones print in UTC with "+00:00" (no tz database);
+/// fixed offsets ("+05:30") print in that offset. Throws InvalidArgument for a
+/// delimiter that is a quote or line break, or an empty line terminator.
+/// Thread-safe; whatever the sink throws.
 void write_csv(const Table& table, const ByteSink& sink, const CsvWriteOptions& options = {});
 
 struct CsvReadOptions {
