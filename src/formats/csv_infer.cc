@@ -44,6 +44,16 @@ bool parse_integer(std::string_view s, T& value) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+bool looks_integer(std::string_view s) {
+  s = trim_spaces(s);
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 bool parse_double(std::string_view s, double& value) {
   s = drop_plus(trim_spaces(s));
   if (s.empty()) return false;
@@ -160,6 +170,9 @@ struct Candidates {
   bool is_float = true;
   bool is_naive = true;  // timestamps without offsets
   bool is_zoned = true;  // timestamps with offsets
+  // Every value is written as an integer (some may fit neither int64 nor
+  // uint64: pandas then keeps the column as text, not float).
+  bool integer_text = true;
   bool any() const { return is_bool || is_int || is_uint || is_float || is_naive || is_zoned; }
 
   void see(std::string_view s) {
@@ -177,6 +190,7 @@ struct Candidates {
         if (is_uint && !parse_integer(s, u)) is_uint = false;
       }
     }
+    if (integer_text && !is_int && !is_uint && !looks_integer(s)) integer_text = false;
     // Integers are floats too, so only a field that is neither needs the look.
     if (is_float && !is_int && !is_uint && !parse_double(s, d)) is_float = false;
     if (is_naive || is_zoned) {
@@ -223,13 +237,15 @@ ColumnBuffers buffers_with(Validity v, Buffer values) {
 
 template <class T, class Parse>
 Column build_fixed(const FieldColumn& f, Validity v, DataType type, Parse parse) {
-  std::vector<T> values(f.size());
+  // Not zero-filled: every slot is written below (nulls as 0).
+  std::shared_ptr<T[]> values = std::make_unique_for_overwrite<T[]>(f.size());
   for (size_t i = 0; i < f.size(); ++i) {
+    values[i] = T{};
     if (valid(v, i)) parse(f.at(i), values[i]);
   }
   const int64_t n = static_cast<int64_t>(f.size());
-  return Column::make(f.name, std::move(type), n,
-                      buffers_with(std::move(v), Buffer::from_vector(std::move(values))));
+  Buffer buffer(values.get(), f.size() * sizeof(T), values);
+  return Column::make(f.name, std::move(type), n, buffers_with(std::move(v), std::move(buffer)));
 }
 
 Column build_bools(const FieldColumn& f, Validity v) {
@@ -291,7 +307,7 @@ Column build_inferred(FieldColumn f, const NullSet& nulls) {
     return build_fixed<uint64_t>(f, std::move(v), DataType::uint64(),
                                  [](std::string_view s, uint64_t& x) { parse_integer(s, x); });
   }
-  if (c.is_float) {
+  if (c.is_float && !c.integer_text) {
     return build_fixed<double>(f, std::move(v), DataType::float64(),
                                [](std::string_view s, double& x) { parse_double(s, x); });
   }

@@ -170,11 +170,15 @@ TimestampLayout timestamp_layout(const Column& column) {
     return t;
   }
   const std::span<const int64_t> v = column.values<int64_t>();
+  const uint8_t* validity = column.null_count() > 0 ? column.validity_buffer().data() : nullptr;
+  auto is_valid = [&](size_t i) {
+    return validity == nullptr || get_bit(validity, column.offset() + static_cast<int64_t>(i));
+  };
   const int64_t per_day = t.per_second * kSecondsPerDay;
   int64_t sub_or = 0;  // OR of the sub-second parts, in nanoseconds
   bool all_midnight = true;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!column.is_valid(static_cast<int64_t>(i))) continue;
+    if (!is_valid(i)) continue;
     const int64_t in_day = v[i] - floor_div(v[i], per_day) * per_day;
     if (in_day == 0) continue;
     all_midnight = false;
@@ -186,7 +190,7 @@ TimestampLayout timestamp_layout(const Column& column) {
   if (sub_or != 0) {
     int64_t need = 0;
     for (size_t i = 0; i < v.size() && need < 9; ++i) {
-      if (!column.is_valid(static_cast<int64_t>(i))) continue;
+      if (!is_valid(i)) continue;
       const int64_t ns = (v[i] - floor_div(v[i], t.per_second) * t.per_second) * t.ns_per_unit;
       if (ns % 1000 != 0) {
         need = 9;
