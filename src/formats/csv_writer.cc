@@ -175,33 +175,19 @@ TimestampLayout timestamp_layout(const Column& column) {
     return validity == nullptr || get_bit(validity, column.offset() + static_cast<int64_t>(i));
   };
   const int64_t per_day = t.per_second * kSecondsPerDay;
-  int64_t sub_or = 0;  // OR of the sub-second parts, in nanoseconds
   bool all_midnight = true;
+  unsigned scales = 0;  // bit 0: some value has milliseconds; 1: micro; 2: nano
   for (size_t i = 0; i < v.size(); ++i) {
     if (!is_valid(i)) continue;
-    const int64_t in_day = v[i] - floor_div(v[i], per_day) * per_day;
+    int64_t in_day = v[i] % per_day;
     if (in_day == 0) continue;
+    if (in_day < 0) in_day += per_day;
     all_midnight = false;
-    sub_or |= (in_day % t.per_second) * t.ns_per_unit;
+    const int64_t ns = (in_day % t.per_second) * t.ns_per_unit;
+    scales |= (ns != 0 ? 1u : 0u) | (ns % 1000000 != 0 ? 2u : 0u) | (ns % 1000 != 0 ? 4u : 0u);
   }
   t.date_only = all_midnight;
-  // OR-ing keeps "some value has a non-zero digit at this scale" only for the
-  // low bits; test each scale on the values instead when the OR is ambiguous.
-  if (sub_or != 0) {
-    int64_t need = 0;
-    for (size_t i = 0; i < v.size() && need < 9; ++i) {
-      if (!is_valid(i)) continue;
-      const int64_t ns = (v[i] - floor_div(v[i], t.per_second) * t.per_second) * t.ns_per_unit;
-      if (ns % 1000 != 0) {
-        need = 9;
-      } else if (ns % 1000000 != 0) {
-        need = std::max<int64_t>(need, 6);
-      } else if (ns != 0) {
-        need = std::max<int64_t>(need, 3);
-      }
-    }
-    t.digits = static_cast<int>(need);
-  }
+  t.digits = (scales & 4) != 0 ? 9 : (scales & 2) != 0 ? 6 : (scales & 1) != 0 ? 3 : 0;
   return t;
 }
 
