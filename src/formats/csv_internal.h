@@ -14,6 +14,37 @@ namespace quilt::detail {
 /// The longest text write_python_float writes ("-2.2250738585072014e-308").
 constexpr size_t kMaxFloatChars = 32;
 
+/// Write `v` (1e-4 <= |v| < 1e15, not integral) positionally when at most 9
+/// fraction digits round-trip; return the end, or nullptr to take the general
+/// path. m = round(v * 10^k) for the smallest k with m / 10^k == v: both
+/// operands exact (|m| < 2^50), so the division is correctly rounded and equals
+/// reading the decimal back; with |m| < 2^50 only one k-digit decimal can round
+/// to v, so it is the one Python's repr picks.
+inline char* write_short_decimal(char* out, double v) {
+  static constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  static constexpr double kMaxScaled = 1125899906842624.0;  // 2^50
+  const double a = std::fabs(v);
+  if (!(a >= 1e-4 && a < 1e15)) return nullptr;
+  for (int k = 1; k <= 9; ++k) {
+    const double scaled = a * kPow10[k];
+    if (scaled >= kMaxScaled) return nullptr;
+    const double m = std::nearbyint(scaled);
+    if (m / kPow10[k] != a) continue;
+    const auto digits = static_cast<uint64_t>(m);
+    const auto pow = static_cast<uint64_t>(kPow10[k]);
+    if (v < 0) *out++ = '-';
+    out = std::to_chars(out, out + 20, digits / pow).ptr;
+    *out++ = '.';
+    uint64_t frac = digits % pow;
+    for (int i = k - 1; i >= 0; --i) {
+      out[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    return out + k;
+  }
+  return nullptr;
+}
+
 /// Write finite, non-NaN `v` at `out` as Python's repr(float) spells it (numpy's
 /// str for float32: the shortest digits that round-trip in the value's own
 /// width; positional between 1e-4 and 1e16, else "1.5e+300"); return the end.
@@ -34,6 +65,10 @@ char* write_python_float(char* out, T v) {
     out = std::to_chars(out, out + 20, static_cast<int64_t>(v)).ptr;
     std::memcpy(out, ".0", 2);
     return out + 2;
+  }
+  if (std::is_same_v<T, double>) {
+    char* end = write_short_decimal(out, static_cast<double>(v));
+    if (end != nullptr) return end;
   }
   char sci[kMaxFloatChars];
   char* const sci_end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;

@@ -29,7 +29,7 @@ constexpr int64_t kChunkRows = 16384;
 constexpr size_t kPieceBytes = size_t{1} << 20;
 constexpr int64_t kSecondsPerDay = 86400;
 
-int64_t floor_div(int64_t a, int64_t b) noexcept {
+inline int64_t floor_div(int64_t a, int64_t b) noexcept {
   const int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
@@ -388,7 +388,13 @@ class FieldWriter {
   }
 
   char* write_timestamp(char* p, int64_t v, DateCache& cache) const {
-    int64_t secs = floor_div(v, ts_.per_second);
+    // Constant divisors (one branch per unit) compile to multiplications.
+    int64_t secs;
+    switch (ts_.per_second) {
+      case 1000000000: secs = floor_div(v, 1000000000); break;
+      case 1000000: secs = floor_div(v, 1000000); break;
+      default: secs = floor_div(v, 1000); break;
+    }
     const int64_t ns = (v - secs * ts_.per_second) * ts_.ns_per_unit;
     secs += ts_.offset_seconds;
     const int64_t days = floor_div(secs, kSecondsPerDay);

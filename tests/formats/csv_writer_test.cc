@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 
+#include "formats/csv_internal.h"
 #include "quilt/csv.h"
 #include "quilt/errors.h"
 #include "quilt/json.h"
@@ -73,6 +74,11 @@ TEST(CsvWriter, FloatsMatchPandasOnRandomBitPatterns) {
     if (!std::isfinite(v)) continue;
     // Mix in the ranges that print positionally.
     if (d.size() % 3 == 0) v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80));
+    // And decimals with few digits, as measured data has (the short path).
+    if (d.size() % 3 == 1) {
+      const double scale = std::pow(10.0, static_cast<double>(rng() % 12));
+      v = static_cast<double>(static_cast<int64_t>(rng() % 100000000000000) - 50000000000000) / scale;
+    }
     uint32_t fbits = static_cast<uint32_t>(rng());
     float fv;
     std::memcpy(&fv, &fbits, 4);
@@ -97,6 +103,25 @@ df = pd.DataFrame({'d': [float.fromhex(a) for a, b in rows],
     expected += '\n';
   }
   EXPECT_EQ(to_csv(Table::make({Column::from_values<double>("d", d)})), expected);
+}
+
+TEST(CsvWriter, ShortDecimalPathSpellsFloatsAsPythonRepr) {
+  // Millions of values through the fast path for few-digit decimals (and its
+  // fallbacks), against append_python_float's general shortest-digits path.
+  std::mt19937_64 rng(7);
+  char buf[detail::kMaxFloatChars];
+  for (int i = 0; i < 2000000; ++i) {
+    const int digits = static_cast<int>(rng() % 17);
+    const double scale = std::pow(10.0, static_cast<double>(rng() % 20));
+    const auto mantissa = static_cast<int64_t>(rng() % static_cast<uint64_t>(std::pow(10.0, digits) + 1));
+    double v = static_cast<double>(i % 2 == 0 ? mantissa : -mantissa) / scale;
+    if (i % 5 == 0) v = std::nextafter(v, INFINITY);
+    if (v == 0 || !std::isfinite(v)) continue;
+    std::string expected;
+    append_python_float(expected, v);
+    const std::string ours(buf, detail::write_python_float(buf, v));
+    ASSERT_EQ(ours, expected) << std::hexfloat << v;
+  }
 }
 
 TEST(CsvWriter, StringsQuoteLikePandas) {
