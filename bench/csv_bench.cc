@@ -39,12 +39,11 @@ const quilt::Table& bench_table() {
       d[i] = i % 2 == 0;
       e[i] = 1577836800000000000 + i * 1000000;
     }
-    return quilt::Table::make({quilt::Column::from_values<int64_t>("a", std::move(a)),
-                               quilt::Column::from_values<double>("b", std::move(b)),
-                               quilt::Column::from_strings("c", c),
-                               quilt::Column::from_bools("d", d),
-                               quilt::Column::from_timestamps("e", std::move(e),
-                                                              quilt::TimeUnit::kNano)});
+    return quilt::Table::make(
+        {quilt::Column::from_values<int64_t>("a", std::move(a)),
+         quilt::Column::from_values<double>("b", std::move(b)), quilt::Column::from_strings("c", c),
+         quilt::Column::from_bools("d", d),
+         quilt::Column::from_timestamps("e", std::move(e), quilt::TimeUnit::kNano)});
   }();
   return table;
 }
@@ -64,27 +63,38 @@ void BM_WriteCsvFile(benchmark::State& state) {
     const int fd = ::open(bench_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) state.SkipWithError("cannot open the output file");
     bytes = 0;
-    quilt::write_csv(table, [&](std::span<const uint8_t> piece) {
-      if (::write(fd, piece.data(), piece.size()) != static_cast<ssize_t>(piece.size())) {
-        std::abort();
-      }
-      bytes += piece.size();
-    }, options);
+    quilt::write_csv(
+        table,
+        [&](std::span<const uint8_t> piece) {
+          if (::write(fd, piece.data(), piece.size()) != static_cast<ssize_t>(piece.size())) {
+            std::abort();
+          }
+          bytes += piece.size();
+        },
+        options);
     ::close(fd);
   }
   state.counters["MB"] = static_cast<double>(bytes) / 1e6;
   state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
 }
-BENCHMARK(BM_WriteCsvFile)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()
+BENCHMARK(BM_WriteCsvFile)
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
     ->MinTime(2.0);
 
 // Read back the file BM_WriteCsvFile wrote, inferring every column's type.
 void BM_ReadCsvFile(benchmark::State& state) {
   quilt::CsvWriteOptions options;
   const int fd = ::open(bench_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  quilt::write_csv(bench_table(), [&](std::span<const uint8_t> piece) {
-    if (::write(fd, piece.data(), piece.size()) != static_cast<ssize_t>(piece.size())) std::abort();
-  }, options);
+  quilt::write_csv(
+      bench_table(),
+      [&](std::span<const uint8_t> piece) {
+        if (::write(fd, piece.data(), piece.size()) != static_cast<ssize_t>(piece.size()))
+          std::abort();
+      },
+      options);
   ::close(fd);
   for (auto _ : state) {
     const quilt::Table t = quilt::read_csv_file(bench_path());

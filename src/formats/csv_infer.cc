@@ -60,8 +60,8 @@ bool parse_double(std::string_view s, double& value) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), value);
   // An out-of-range literal ("1e999") is a number to pandas too: +-inf or 0.
   if (r.ec == std::errc::result_out_of_range && r.ptr == s.data() + s.size()) {
-    const bool tiny = s.find_first_of("eE") != std::string_view::npos &&
-                      s[s.find_first_of("eE") + 1] == '-';
+    const bool tiny =
+        s.find_first_of("eE") != std::string_view::npos && s[s.find_first_of("eE") + 1] == '-';
     value = tiny ? 0.0 : (s[0] == '-' ? -HUGE_VAL : HUGE_VAL);
     if (tiny && s[0] == '-') value = -0.0;
     return true;
@@ -103,8 +103,9 @@ bool parse_offset(std::string_view s, size_t at, int64_t& seconds) {
   int64_t h = 0;
   int64_t m = 0;
   if (!digits(z, 1, 2, h)) return false;
-  if (z.size() == 6 ? z[3] != ':' || !digits(z, 4, 2, m)
-                    : z.size() == 5 ? !digits(z, 3, 2, m) : z.size() != 3) {
+  if (z.size() == 6   ? z[3] != ':' || !digits(z, 4, 2, m)
+      : z.size() == 5 ? !digits(z, 3, 2, m)
+                      : z.size() != 3) {
     return false;
   }
   if (h > 23 || m > 59) return false;
@@ -150,7 +151,8 @@ bool parse_timestamp(std::string_view s, int64_t& ns, bool& zoned) noexcept {
       zoned = true;
     }
   }
-  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset;
   int64_t scaled = 0;
   if (__builtin_mul_overflow(secs, int64_t{1000000000}, &scaled) ||
@@ -252,7 +254,8 @@ Column build_bools(const FieldColumn& f, Validity v) {
   std::vector<uint8_t> bits((f.size() + 7) / 8, 0);
   for (size_t i = 0; i < f.size(); ++i) {
     bool b = false;
-    if (valid(v, i) && parse_bool(f.at(i), b) && b) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+    if (valid(v, i) && parse_bool(f.at(i), b) && b)
+      bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
   }
   const int64_t n = static_cast<int64_t>(f.size());
   return Column::make(f.name, DataType::boolean(), n,
@@ -290,9 +293,9 @@ Column build_inferred(FieldColumn f, const NullSet& nulls) {
   Validity v = find_nulls(f, nulls);
   if (f.size() == 0) return build_string_column(std::move(f), std::move(v));
   if (v.nulls == static_cast<int64_t>(f.size())) {
-    return Column::make(f.name, DataType::float64(), v.nulls,
-                        buffers_with(std::move(v), Buffer::from_vector(
-                                                       std::vector<double>(f.size(), NAN))));
+    return Column::make(
+        f.name, DataType::float64(), v.nulls,
+        buffers_with(std::move(v), Buffer::from_vector(std::vector<double>(f.size(), NAN))));
   }
   Candidates c;
   for (size_t i = 0; i < f.size() && c.any(); ++i) {

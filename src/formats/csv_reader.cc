@@ -1,10 +1,10 @@
 // CSV reader: splits the text into fields column by column (unquoting as it
 // goes), then picks each column's type from all its values, as pandas'
 // read_csv does, and builds the Table.
-#include <algorithm>
-#include <cstring>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
 
 #include "core/mapped_file.h"
 #include "core/unique_fd.h"
@@ -72,7 +72,9 @@ class Tokenizer {
   }
 
   // "SOURCE: line N: " for the row being read.
-  std::string where() const { return std::string(source_) + ": line " + std::to_string(row_line_) + ": "; }
+  std::string where() const {
+    return std::string(source_) + ": line " + std::to_string(row_line_) + ": ";
+  }
 
  private:
   bool is_row_end(size_t p) const {
@@ -147,8 +149,8 @@ class Tokenizer {
 // pandas' default na_values.
 const std::vector<std::string>& default_null_values() {
   static const std::vector<std::string> kValues = {
-      "",     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-      "1.#QNAN", "<NA>", "N/A",   "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
+      "",        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+      "1.#QNAN", "<NA>", "N/A",      "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
   return kValues;
 }
 
@@ -216,7 +218,7 @@ Table read_csv(const Buffer& bytes, std::string_view source, const CsvReadOption
   result.reserve(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     detail::FieldColumn fields{std::move(names[i]), std::move(columns[i].text),
-                       std::move(columns[i].offsets)};
+                               std::move(columns[i].offsets)};
     result.push_back(options.infer_types ? detail::build_inferred(std::move(fields), nulls)
                                          : detail::build_strings(std::move(fields), nulls));
   }

@@ -127,9 +127,9 @@ struct TimestampLayout {
   int64_t ns_per_unit = 1;
   bool zoned = false;
   bool date_only = false;
-  int digits = 0;               // naive columns
-  int64_t offset_seconds = 0;   // zoned columns: added before printing
-  std::string suffix;           // zoned columns: "+00:00"
+  int digits = 0;              // naive columns
+  int64_t offset_seconds = 0;  // zoned columns: added before printing
+  std::string suffix;          // zoned columns: "+00:00"
 };
 
 // Parse a fixed-offset zone name ("+05:30", "-0800"). Return false otherwise.
@@ -152,9 +152,15 @@ TimestampLayout timestamp_layout(const Column& column) {
   TimestampLayout t;
   switch (column.type().unit()) {
     case TimeUnit::kSecond:
-    case TimeUnit::kMilli: t.per_second = 1000; break;
-    case TimeUnit::kMicro: t.per_second = 1000000; break;
-    case TimeUnit::kNano: t.per_second = 1000000000; break;
+    case TimeUnit::kMilli:
+      t.per_second = 1000;
+      break;
+    case TimeUnit::kMicro:
+      t.per_second = 1000000;
+      break;
+    case TimeUnit::kNano:
+      t.per_second = 1000000000;
+      break;
   }
   t.ns_per_unit = 1000000000 / t.per_second;
   const std::string& tz = column.type().timezone();
@@ -192,9 +198,9 @@ TimestampLayout timestamp_layout(const Column& column) {
 }
 
 constexpr char kTwoDigits[] =
-    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546"
-    "474849505152535455565758596061626364656667686970717273747576777879808182838485868788899091929394"
-    "9596979899";
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 char* write_2(char* p, int64_t v) {
   std::memcpy(p, kTwoDigits + 2 * v, 2);
@@ -290,6 +296,7 @@ class FieldWriter {
       case TypeId::kDictionary:
         kind_ = Kind::kDictionary;
         width_ = type.index_type().bit_width() / 8;
+        unsigned_index_ = !type.index_type().is_signed_integer();
         values_ = column.values_buffer().data() + offset_ * width_;
         dictionary_ =
             std::make_unique<FieldWriter>(column.dictionary(), quoting, null_field, caches);
@@ -304,12 +311,15 @@ class FieldWriter {
       return;
     }
     if (kind_ == Kind::kString) {
-      const std::string_view s(data_ + offsets_[i], static_cast<size_t>(offsets_[i + 1] - offsets_[i]));
+      const std::string_view s(data_ + offsets_[i],
+                               static_cast<size_t>(offsets_[i + 1] - offsets_[i]));
       quoting_.write_field(out, s);
       return;
     }
     if (kind_ == Kind::kDictionary) {
-      const int64_t code = signed_at(i);
+      const uint64_t u = unsigned_index_ ? unsigned_at(i) : 0;
+      const int64_t code = unsigned_index_ ? (u > INT64_MAX ? -1 : static_cast<int64_t>(u))
+                                           : signed_at(i);
       if (code < 0 || code >= dictionary_->length_) {
         out.append(null_field_.data(), null_field_.size());
       } else {
@@ -331,18 +341,26 @@ class FieldWriter {
  private:
   int64_t signed_at(int64_t i) const {
     switch (width_) {
-      case 1: return reinterpret_cast<const int8_t*>(values_)[i];
-      case 2: return reinterpret_cast<const int16_t*>(values_)[i];
-      case 4: return reinterpret_cast<const int32_t*>(values_)[i];
-      default: return reinterpret_cast<const int64_t*>(values_)[i];
+      case 1:
+        return reinterpret_cast<const int8_t*>(values_)[i];
+      case 2:
+        return reinterpret_cast<const int16_t*>(values_)[i];
+      case 4:
+        return reinterpret_cast<const int32_t*>(values_)[i];
+      default:
+        return reinterpret_cast<const int64_t*>(values_)[i];
     }
   }
   uint64_t unsigned_at(int64_t i) const {
     switch (width_) {
-      case 1: return values_[i];
-      case 2: return reinterpret_cast<const uint16_t*>(values_)[i];
-      case 4: return reinterpret_cast<const uint32_t*>(values_)[i];
-      default: return reinterpret_cast<const uint64_t*>(values_)[i];
+      case 1:
+        return values_[i];
+      case 2:
+        return reinterpret_cast<const uint16_t*>(values_)[i];
+      case 4:
+        return reinterpret_cast<const uint32_t*>(values_)[i];
+      default:
+        return reinterpret_cast<const uint64_t*>(values_)[i];
     }
   }
 
@@ -357,8 +375,12 @@ class FieldWriter {
           std::memcpy(p, "False", 5), p += 5;
         }
         break;
-      case Kind::kInt: p = std::to_chars(p, p + 24, signed_at(i)).ptr; break;
-      case Kind::kUInt: p = std::to_chars(p, p + 24, unsigned_at(i)).ptr; break;
+      case Kind::kInt:
+        p = std::to_chars(p, p + 24, signed_at(i)).ptr;
+        break;
+      case Kind::kUInt:
+        p = std::to_chars(p, p + 24, unsigned_at(i)).ptr;
+        break;
       case Kind::kFloat32:
         p = write_float(p, reinterpret_cast<const float*>(values_)[i]);
         break;
@@ -372,7 +394,8 @@ class FieldWriter {
         p = write_date(p, reinterpret_cast<const int32_t*>(values_)[i], out.cache(cache_));
         break;
       case Kind::kString:
-      case Kind::kDictionary: break;  // handled by write_cell
+      case Kind::kDictionary:
+        break;  // handled by write_cell
     }
     out.set_end(p);
   }
@@ -391,9 +414,15 @@ class FieldWriter {
     // Constant divisors (one branch per unit) compile to multiplications.
     int64_t secs;
     switch (ts_.per_second) {
-      case 1000000000: secs = floor_div(v, 1000000000); break;
-      case 1000000: secs = floor_div(v, 1000000); break;
-      default: secs = floor_div(v, 1000); break;
+      case 1000000000:
+        secs = floor_div(v, 1000000000);
+        break;
+      case 1000000:
+        secs = floor_div(v, 1000000);
+        break;
+      default:
+        secs = floor_div(v, 1000);
+        break;
     }
     const int64_t ns = (v - secs * ts_.per_second) * ts_.ns_per_unit;
     secs += ts_.offset_seconds;
@@ -433,6 +462,7 @@ class FieldWriter {
   int64_t length_;
   Kind kind_ = Kind::kBool;
   int width_ = 0;
+  bool unsigned_index_ = false;
   int64_t offset_ = 0;
   const uint8_t* validity_ = nullptr;
   const uint8_t* values_ = nullptr;
@@ -518,8 +548,7 @@ struct Slot {
 
 // Format chunks on `threads` workers while this thread passes finished chunks
 // to the sink in order; each worker's buffer is reused for every chunk it gets.
-void write_parallel(const RowWriter& rows, int64_t num_rows, size_t threads,
-                    const ByteSink& sink) {
+void write_parallel(const RowWriter& rows, int64_t num_rows, size_t threads, const ByteSink& sink) {
   const int64_t chunks = (num_rows + kChunkRows - 1) / kChunkRows;
   const size_t num_slots = threads * 2;
   std::mutex mu;

@@ -26,8 +26,12 @@ Table parse(const std::string& text, const CsvReadOptions& options = {}) {
 
 std::string to_csv(const Table& t, const CsvWriteOptions& options = {}) {
   std::string out;
-  write_csv(t, [&](std::span<const uint8_t> b) { out.append(reinterpret_cast<const char*>(b.data()), b.size()); },
-            options);
+  write_csv(
+      t,
+      [&](std::span<const uint8_t> b) {
+        out.append(reinterpret_cast<const char*>(b.data()), b.size());
+      },
+      options);
   return out;
 }
 
@@ -148,18 +152,17 @@ Table every_type_table() {
   const int64_t kMax = std::numeric_limits<int64_t>::max();
   return Table::make({
       Column::from_optional<int64_t>("int", {kMin, kMax, 0, std::nullopt, -1}),
-      Column::from_optional<double>(
-          "float", {4.9406564584124654e-324, -0.0, 1e16, std::nullopt, 0.1}),
+      Column::from_optional<double>("float",
+                                    {4.9406564584124654e-324, -0.0, 1e16, std::nullopt, 0.1}),
       Column::from_values<double>("inf", {INFINITY, -INFINITY, 2.2250738585072014e-308,
                                           1.7976931348623157e308, 123456.789}),
       Column::from_optional_bools("bool", {true, false, std::nullopt, true, false}),
-      Column::from_optional_strings(
-          "str", {"a,b", "q\"uote\"", "line\nbreak\r\nx", std::nullopt,
-                  " \xE2\x82\xAC\xF0\x9F\x98\x80 \t"}),
+      Column::from_optional_strings("str", {"a,b", "q\"uote\"", "line\nbreak\r\nx", std::nullopt,
+                                            " \xE2\x82\xAC\xF0\x9F\x98\x80 \t"}),
       Column::from_optional_timestamps(
           "ts", {1577836800123456789, -1, 0, std::nullopt, 4102444800000000000}, TimeUnit::kNano),
-      Column::from_optional_timestamps("tz", {1577836800500000000, 7, 0, std::nullopt, -86400000000000},
-                                       TimeUnit::kNano, "UTC"),
+      Column::from_optional_timestamps(
+          "tz", {1577836800500000000, 7, 0, std::nullopt, -86400000000000}, TimeUnit::kNano, "UTC"),
       Column::from_timestamps("midnight", {0, 86400000000000, -86400000000000, 0, 0},
                               TimeUnit::kNano),
   });
@@ -193,7 +196,8 @@ TEST(CsvReader, RoundTripsEveryTypeThroughWriteCsv) {
 
 TEST(CsvReader, EmptyStringsReadBackAsNulls) {
   // pandas writes "" and null alike; the difference is lost (documented).
-  Table t = Table::make({Column::from_strings("s", {"", "x"}), Column::from_values<int64_t>("i", {1, 2})});
+  Table t = Table::make(
+      {Column::from_strings("s", {"", "x"}), Column::from_values<int64_t>("i", {1, 2})});
   const Table back = parse(to_csv(t));
   EXPECT_TRUE(back.column(0).is_null(0));
   EXPECT_EQ(back.column(0).string_at(1), "x");
@@ -293,7 +297,8 @@ TEST(CsvReader, ReadsFilesAndNamesMissingOnes) {
 TEST(CsvReader, SurvivesRandomDamage) {
   const std::string good = to_csv(every_type_table());
   std::mt19937 rng(99);
-  const char alphabet[] = {',', '"', '\n', '\r', '\t', 'x', '1', '.', '-', ' ', '\xC3', '\xFF', '\0'};
+  const char alphabet[] = {',', '"', '\n', '\r',   '\t',   'x', '1',
+                           '.', '-', ' ',  '\xC3', '\xFF', '\0'};
   int parsed = 0;
   for (int round = 0; round < 3000; ++round) {
     std::string s = good;
@@ -301,9 +306,15 @@ TEST(CsvReader, SurvivesRandomDamage) {
     for (int e = 0; e < edits; ++e) {
       const size_t at = rng() % (s.size() + 1);
       switch (rng() % 3) {
-        case 0: s.insert(at, 1, alphabet[rng() % sizeof alphabet]); break;
-        case 1: if (at < s.size()) s.erase(at, 1); break;
-        default: s.resize(at); break;
+        case 0:
+          s.insert(at, 1, alphabet[rng() % sizeof alphabet]);
+          break;
+        case 1:
+          if (at < s.size()) s.erase(at, 1);
+          break;
+        default:
+          s.resize(at);
+          break;
       }
     }
     try {

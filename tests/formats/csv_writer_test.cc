@@ -19,18 +19,21 @@ namespace {
 
 std::string to_csv(const Table& t, const CsvWriteOptions& options = {}) {
   std::string out;
-  write_csv(t, [&](std::span<const uint8_t> b) { out.append(reinterpret_cast<const char*>(b.data()), b.size()); },
-            options);
+  write_csv(
+      t,
+      [&](std::span<const uint8_t> b) {
+        out.append(reinterpret_cast<const char*>(b.data()), b.size());
+      },
+      options);
   return out;
 }
 
 // Run `frame_code` (Python that sets `df`) and return df.to_csv(index=False, KWARGS).
 std::string pandas_csv(const std::string& frame_code, const std::string& kwargs = "",
                        const std::string& input = "") {
-  const std::string script =
-      "import sys, datetime\nimport numpy as np\nimport pandas as pd\n" + frame_code +
-      "\nsys.stdout.buffer.write(df.to_csv(index=False" + (kwargs.empty() ? "" : ", " + kwargs) +
-      ").encode('utf-8'))\n";
+  const std::string script = "import sys, datetime\nimport numpy as np\nimport pandas as pd\n" +
+                             frame_code + "\nsys.stdout.buffer.write(df.to_csv(index=False" +
+                             (kwargs.empty() ? "" : ", " + kwargs) + ").encode('utf-8'))\n";
   return test::run_python(script, input);
 }
 
@@ -73,11 +76,13 @@ TEST(CsvWriter, FloatsMatchPandasOnRandomBitPatterns) {
     std::memcpy(&v, &bits, 8);
     if (!std::isfinite(v)) continue;
     // Mix in the ranges that print positionally.
-    if (d.size() % 3 == 0) v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80));
+    if (d.size() % 3 == 0)
+      v = std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80));
     // And decimals with few digits, as measured data has (the short path).
     if (d.size() % 3 == 1) {
       const double scale = std::pow(10.0, static_cast<double>(rng() % 12));
-      v = static_cast<double>(static_cast<int64_t>(rng() % 100000000000000) - 50000000000000) / scale;
+      v = static_cast<double>(static_cast<int64_t>(rng() % 100000000000000) - 50000000000000) /
+          scale;
     }
     uint32_t fbits = static_cast<uint32_t>(rng());
     float fv;
@@ -113,7 +118,8 @@ TEST(CsvWriter, ShortDecimalPathSpellsFloatsAsPythonRepr) {
   for (int i = 0; i < 2000000; ++i) {
     const int digits = static_cast<int>(rng() % 17);
     const double scale = std::pow(10.0, static_cast<double>(rng() % 20));
-    const auto mantissa = static_cast<int64_t>(rng() % static_cast<uint64_t>(std::pow(10.0, digits) + 1));
+    const auto mantissa =
+        static_cast<int64_t>(rng() % static_cast<uint64_t>(std::pow(10.0, digits) + 1));
     double v = static_cast<double>(i % 2 == 0 ? mantissa : -mantissa) / scale;
     if (i % 5 == 0) v = std::nextafter(v, INFINITY);
     if (v == 0 || !std::isfinite(v)) continue;
@@ -126,10 +132,15 @@ TEST(CsvWriter, ShortDecimalPathSpellsFloatsAsPythonRepr) {
 
 TEST(CsvWriter, StringsQuoteLikePandas) {
   const std::vector<std::string> values = {
-      "plain", "a,b", "say \"hi\"", "line\nbreak", " lead", "trail ", "tab\there", "",
-      "\"", "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", ",", "x;y"};
-  Table t = Table::make({Column::from_strings("s", values),
-                         Column::from_values<int64_t>("k", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})});
+      "plain",      "a,b",
+      "say \"hi\"", "line\nbreak",
+      " lead",      "trail ",
+      "tab\there",  "",
+      "\"",         "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+      ",",          "x;y"};
+  Table t =
+      Table::make({Column::from_strings("s", values),
+                   Column::from_values<int64_t>("k", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})});
   std::string py = "df = pd.DataFrame({'s': [";
   for (const std::string& v : values) {
     py += "bytes.fromhex('";
@@ -178,8 +189,8 @@ TEST(CsvWriter, NullTextIsQuotedWhenItHoldsTheDelimiter) {
                          Column::from_values<int64_t>("b", {1, 2})});
   CsvWriteOptions o;
   o.null_value = "a,b";
-  EXPECT_EQ(to_csv(t, o), pandas_csv("df = pd.DataFrame({'a': [1.0, np.nan], 'b': [1, 2]})",
-                                     "na_rep='a,b'"));
+  EXPECT_EQ(to_csv(t, o),
+            pandas_csv("df = pd.DataFrame({'a': [1.0, np.nan], 'b': [1, 2]})", "na_rep='a,b'"));
 }
 
 TEST(CsvWriter, NaiveTimestampsUseOneLayoutPerColumnLikePandas) {
@@ -227,8 +238,8 @@ df = pd.DataFrame({'utc': t.tz_localize('UTC'),
                    'india': t.tz_localize('UTC').tz_convert('+05:30')}))";
   EXPECT_EQ(to_csv(t), pandas_csv(py));
   // A named zone needs a tz database we do not have: it prints as UTC.
-  Table ny = Table::make(
-      {Column::from_timestamps("ny", {t0}, TimeUnit::kNano, "America/New_York")});
+  Table ny =
+      Table::make({Column::from_timestamps("ny", {t0}, TimeUnit::kNano, "America/New_York")});
   EXPECT_EQ(to_csv(ny), "ny\n2020-01-01 00:00:00+00:00\n");
 }
 
@@ -238,9 +249,18 @@ TEST(CsvWriter, DatesCategoricalsAndBinary) {
       Column::from_dictionary("c", {1, -1, 0}, {"x,y", "z"}),
   });
   const std::string py = R"(
-df = pd.DataFrame({'d': [datetime.date(2020, 1, 1), datetime.date(1969, 12, 31), datetime.date(1970, 1, 1)],
+D = datetime.date
+df = pd.DataFrame({'d': [D(2020, 1, 1), D(1969, 12, 31), D(1970, 1, 1)],
                    'c': pd.Categorical.from_codes([1, -1, 0], ['x,y', 'z'])}))";
   EXPECT_EQ(to_csv(t), pandas_csv(py));
+  // Unsigned dictionary indices (Arrow allows them; pandas has none).
+  auto dict = std::make_shared<const Column>(Column::from_strings("", {"a", "b"}));
+  ColumnBuffers buffers;
+  buffers.values = Buffer::from_vector(std::vector<uint8_t>{1, 0, 1});
+  buffers.dictionary = dict;
+  const Column u8 =
+      Column::make("u", DataType::dictionary(DataType::uint8(), DataType::string()), 3, buffers);
+  EXPECT_EQ(to_csv(Table::make({u8})), "u\nb\na\nb\n");
   // Binary is written as its bytes (pandas would write Python's b'...' repr).
   Table b = Table::make({Column::from_binary("b", {std::string("a\0b", 3), "c,d"})});
   EXPECT_EQ(to_csv(b), std::string("b\na\0b\n\"c,d\"\n", 12));
@@ -265,20 +285,22 @@ TEST(CsvWriter, ThreadsWriteTheSameBytesInPiecesOfAtMostOneMiB) {
     strings[i] = i % 97 == 0 ? "q\"uote" : "key_" + std::to_string(i % 1000);
     times[i] = 1577836800000000000 + i * 1000001;
   }
-  Table t = Table::make({Column::from_values<int64_t>("i", ints),
-                         Column::from_values<double>("f", floats),
-                         Column::from_strings("s", strings),
-                         Column::from_timestamps("t", times, TimeUnit::kNano)});
+  Table t = Table::make(
+      {Column::from_values<int64_t>("i", ints), Column::from_values<double>("f", floats),
+       Column::from_strings("s", strings), Column::from_timestamps("t", times, TimeUnit::kNano)});
   CsvWriteOptions one;
   one.threads = 1;
   CsvWriteOptions four;
   four.threads = 4;
   size_t largest = 0;
   std::string parallel;
-  write_csv(t, [&](std::span<const uint8_t> b) {
-    largest = std::max(largest, b.size());
-    parallel.append(reinterpret_cast<const char*>(b.data()), b.size());
-  }, four);
+  write_csv(
+      t,
+      [&](std::span<const uint8_t> b) {
+        largest = std::max(largest, b.size());
+        parallel.append(reinterpret_cast<const char*>(b.data()), b.size());
+      },
+      four);
   EXPECT_EQ(parallel, to_csv(t, one));
   EXPECT_LE(largest, size_t{1} << 20);
   EXPECT_GT(parallel.size(), size_t{10} << 20);
@@ -291,9 +313,13 @@ TEST(CsvWriter, SinkErrorsReachTheCaller) {
     CsvWriteOptions o;
     o.threads = threads;
     int calls = 0;
-    EXPECT_THROW(write_csv(t, [&](std::span<const uint8_t>) {
-      if (++calls == 2) throw IoError("disk full");
-    }, o), IoError);
+    EXPECT_THROW(write_csv(
+                     t,
+                     [&](std::span<const uint8_t>) {
+                       if (++calls == 2) throw IoError("disk full");
+                     },
+                     o),
+                 IoError);
   }
 }
 
@@ -314,9 +340,9 @@ TEST(CsvWriter, DelimiterInsideNumbersQuotesThemLikePandas) {
                          Column::from_timestamps("t", {1577836800000, 0}, TimeUnit::kMilli)});
   CsvWriteOptions o;
   o.delimiter = '.';
-  EXPECT_EQ(to_csv(t, o),
-            pandas_csv("df = pd.DataFrame({'a': [1.5, 2.0], 't': pd.to_datetime([1577836800000, 0], unit='ms')})",
-                       "sep='.'"));
+  EXPECT_EQ(to_csv(t, o), pandas_csv("df = pd.DataFrame({'a': [1.5, 2.0], 't': "
+                                     "pd.to_datetime([1577836800000, 0], unit='ms')})",
+                                     "sep='.'"));
 }
 
 }  // namespace
