@@ -50,6 +50,9 @@ struct CsvReadOptions {
   /// Infer column types (bool, int64, float64, timestamp, else string); when
   /// false, every column is a string column.
   bool infer_types = true;
+  /// Threads typing the columns of a large file (0: one per core; 1: only
+  /// the calling thread).
+  size_t threads = 0;
 };
 
 /// Read CSV text into a Table. Rows end with "\n" or "\r\n"; quoted fields

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 #include <cstring>
 
 #include "core/mapped_file.h"
@@ -12,6 +14,7 @@
 #include "formats/csv_fields.h"
 #include "quilt/csv.h"
 #include "quilt/errors.h"
+#include "quilt/thread_pool.h"
 
 namespace quilt {
 
@@ -23,6 +26,19 @@ struct RawColumn {
   std::string text;
   std::vector<int32_t> offsets{0};
 };
+
+// Append `n` bytes: most fields are short, and a loop the compiler inlines
+// beats a call to memmove for them.
+inline void append_bytes(std::string& out, const char* p, size_t n) {
+  if (n > 16) {
+    out.append(p, n);
+    return;
+  }
+  const size_t at = out.size();
+  out.resize(at + n);
+  char* q = out.data() + at;
+  for (size_t i = 0; i < n; ++i) q[i] = p[i];
+}
 
 // Splits CSV text into rows of fields. Rows end at "\n" or "\r\n"; a lone
 // '\r' is data. Blank lines are skipped (as pandas does).
@@ -96,7 +112,7 @@ class Tokenizer {
       if (c == delimiter_ || c == '\n' || (c == '\r' && p + 1 < end && p[1] == '\n')) break;
       ++p;
     }
-    out.append(text_.data() + start, static_cast<size_t>(p - (text_.data() + start)));
+    append_bytes(out, text_.data() + start, static_cast<size_t>(p - (text_.data() + start)));
     pos_ = static_cast<size_t>(p - text_.data());
     return finish_field();
   }
@@ -155,6 +171,8 @@ const std::vector<std::string>& default_null_values() {
 }
 
 constexpr int64_t kSampleRows = 1024;
+// Fewer rows than this are typed on the calling thread alone.
+constexpr int64_t kParallelRows = 65536;
 
 // Reserve room for the whole text from what the first rows hold, so the
 // columns rarely grow (each growth copies and touches fresh pages).
@@ -214,14 +232,25 @@ Table read_csv(const Buffer& bytes, std::string_view source, const CsvReadOption
   }
 
   detail::NullSet nulls(options.null_values ? *options.null_values : default_null_values());
-  std::vector<Column> result;
-  result.reserve(columns.size());
-  for (size_t i = 0; i < columns.size(); ++i) {
+  // Columns are typed independently: on a pool when there is enough work.
+  std::vector<std::optional<Column>> built(columns.size());
+  auto build = [&](size_t i) {
     detail::FieldColumn fields{std::move(names[i]), std::move(columns[i].text),
                                std::move(columns[i].offsets)};
-    result.push_back(options.infer_types ? detail::build_inferred(std::move(fields), nulls)
-                                         : detail::build_strings(std::move(fields), nulls));
+    built[i] = options.infer_types ? detail::build_inferred(std::move(fields), nulls)
+                                   : detail::build_strings(std::move(fields), nulls);
+  };
+  const size_t threads =
+      options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  if (threads > 1 && columns.size() > 1 && rows >= kParallelRows) {
+    ThreadPool pool(std::min(threads, columns.size()) - 1);
+    pool.parallel_for(columns.size(), build);
+  } else {
+    for (size_t i = 0; i < columns.size(); ++i) build(i);
   }
+  std::vector<Column> result;
+  result.reserve(columns.size());
+  for (std::optional<Column>& c : built) result.push_back(std::move(*c));
   return Table::make(std::move(result), {}, rows);
 }
 
