@@ -53,6 +53,7 @@ class Out {
   }
   void set_end(char* end) { size_ = static_cast<size_t>(end - buf_.data()); }
   void append(const char* p, size_t n) {
+    if (n == 0) return;  // p may be null (an empty column's data buffer)
     std::memcpy(reserve(n), p, n);
     size_ += n;
   }
