@@ -265,7 +265,8 @@ Column build_bools(const FieldColumn& f, Validity v) {
 Column build_string_column(FieldColumn f, Validity v) {
   // Null slots hold no bytes (string_at of a null is empty).
   if (v.nulls > 0 && f.offsets.back() != 0) {
-    std::string text;
+    ByteBuilder text;
+    text.reserve(f.text.size());
     std::vector<int32_t> offsets{0};
     offsets.reserve(f.offsets.size());
     for (size_t i = 0; i < f.size(); ++i) {
@@ -276,9 +277,8 @@ Column build_string_column(FieldColumn f, Validity v) {
     f.offsets = std::move(offsets);
   }
   const int64_t n = static_cast<int64_t>(f.size());
-  auto text = std::make_shared<const std::string>(std::move(f.text));
   ColumnBuffers b = buffers_with(std::move(v), Buffer::from_vector(std::move(f.offsets)));
-  b.data = Buffer(text->data(), text->size(), text);
+  b.data = f.text.finish();
   return Column::make(std::move(f.name), DataType::string(), n, std::move(b));
 }
 

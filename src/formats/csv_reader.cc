@@ -23,22 +23,9 @@ namespace {
 // The raw fields of one column: unquoted text, back to back, with int32
 // offsets, so a string column takes them as they are.
 struct RawColumn {
-  std::string text;
+  detail::ByteBuilder text;
   std::vector<int32_t> offsets{0};
 };
-
-// Append `n` bytes: most fields are short, and a loop the compiler inlines
-// beats a call to memmove for them.
-inline void append_bytes(std::string& out, const char* p, size_t n) {
-  if (n > 16) {
-    out.append(p, n);
-    return;
-  }
-  const size_t at = out.size();
-  out.resize(at + n);
-  char* q = out.data() + at;
-  for (size_t i = 0; i < n; ++i) q[i] = p[i];
-}
 
 // Splits CSV text into rows of fields. Rows end at "\n" or "\r\n"; a lone
 // '\r' is data. Blank lines are skipped (as pandas does).
@@ -68,7 +55,7 @@ class Tokenizer {
     if (pos_ >= text_.size()) return -1;
     row_line_ = line_;
     int64_t n = 0;
-    std::string scratch;
+    detail::ByteBuilder scratch;
     while (true) {
       bool row_done;
       if (static_cast<size_t>(n) < columns.size()) {
@@ -79,7 +66,6 @@ class Tokenizer {
         }
         c.offsets.push_back(static_cast<int32_t>(c.text.size()));
       } else {
-        scratch.clear();
         row_done = read_field(scratch);
       }
       ++n;
@@ -101,8 +87,10 @@ class Tokenizer {
     ++line_;
   }
 
-  // Append one field to `out`; return true when it ended the row.
-  bool read_field(std::string& out) {
+  // Append one field to `out` (a std::string or a ByteBuilder); return true
+  // when it ended the row.
+  template <class Out>
+  bool read_field(Out& out) {
     if (pos_ < text_.size() && text_[pos_] == '"') return read_quoted(out);
     const size_t start = pos_;
     const char* p = text_.data() + pos_;
@@ -112,7 +100,7 @@ class Tokenizer {
       if (c == delimiter_ || c == '\n' || (c == '\r' && p + 1 < end && p[1] == '\n')) break;
       ++p;
     }
-    append_bytes(out, text_.data() + start, static_cast<size_t>(p - (text_.data() + start)));
+    out.append(text_.data() + start, static_cast<size_t>(p - (text_.data() + start)));
     pos_ = static_cast<size_t>(p - text_.data());
     return finish_field();
   }
@@ -128,7 +116,8 @@ class Tokenizer {
     return true;
   }
 
-  bool read_quoted(std::string& out) {
+  template <class Out>
+  bool read_quoted(Out& out) {
     const size_t open_line = line_;
     ++pos_;
     while (true) {
@@ -178,7 +167,9 @@ constexpr int64_t kParallelRows = 65536;
 // columns rarely grow (each growth copies and touches fresh pages).
 void reserve_like_sample(std::vector<RawColumn>& columns, std::string_view text, int64_t rows) {
   const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 2;
-  const double scale = 1.25 * static_cast<double>(lines) / static_cast<double>(rows);
+  // Twice the estimate: later fields may be longer (counters grow), and
+  // capacity never written costs address space only.
+  const double scale = 2.0 * static_cast<double>(lines) / static_cast<double>(rows);
   for (RawColumn& c : columns) {
     c.text.reserve(static_cast<size_t>(static_cast<double>(c.text.size()) * scale) + 4096);
     c.offsets.reserve(lines);
@@ -215,7 +206,7 @@ Table read_csv(const Buffer& bytes, std::string_view source, const CsvReadOption
     // Without a header, the first row is data and sets the number of columns.
     for (size_t i = 0; i < first.size(); ++i) {
       names.push_back(std::to_string(i));
-      columns[i].text = std::move(first[i]);
+      columns[i].text.append(first[i]);
       columns[i].offsets.push_back(static_cast<int32_t>(columns[i].text.size()));
     }
     rows = 1;
