@@ -314,6 +314,8 @@ TEST(CsvReader, ReadsFilesAndNamesMissingOnes) {
   const std::string path = dir.write("t.csv", to_csv(t));
   EXPECT_TRUE(read_csv_file(path).equals(t));
   EXPECT_THROW(read_csv_file((dir.path() / "missing.csv").string()), IoError);
+  EXPECT_THROW(read_csv_file(dir.path().string()), IoError);
+  EXPECT_EQ(read_csv_file(dir.write("empty.csv", "")).num_columns(), 0);
   try {
     read_csv_file(dir.write("bad.csv", "a,b\n1\n"));
     ADD_FAILURE();
