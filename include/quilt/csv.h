@@ -23,14 +23,21 @@ struct CsvWriteOptions {
   std::string null_value;
   /// Written after every row, the last included.
   std::string line_terminator = "\n";
+  /// Threads formatting rows of a large table (0: one per core; 1: only the
+  /// calling thread).
+  size_t threads = 0;
 };
 
 /// Write `table` as CSV into `sink`: a field is quoted (with '"', doubled
-/// inside) when it holds the delimiter, a quote, '\r' or '\n', or when it is
-/// empty but not null while null_value is empty. Floats print as Python's repr,
+/// inside) when it holds the delimiter, a quote, '\r', '\n' or a byte of the
+/// line terminator, and a row that is one empty field is written `""` (as
+/// Python's csv module does). Floats print as Python's repr (NaN as a null),
 /// bools as True/False, timestamps as "YYYY-MM-DD HH:MM:SS[.fraction][+00:00]"
 /// (pandas' layout), dates as YYYY-MM-DD, categoricals as their values, binary
-/// as its bytes. Thread-safe; whatever the sink throws.
+/// as its bytes. Named time zones print in UTC with "+00:00" (no tz database);
+/// fixed offsets ("+05:30") print in that offset. Throws InvalidArgument for a
+/// delimiter that is a quote or line break, or an empty line terminator.
+/// Thread-safe; whatever the sink throws.
 void write_csv(const Table& table, const ByteSink& sink, const CsvWriteOptions& options = {});
 
 struct CsvReadOptions {
@@ -40,16 +47,27 @@ struct CsvReadOptions {
   bool header = true;
   /// Texts read as null (pandas' default na_values when not set).
   std::optional<std::vector<std::string>> null_values;
-  /// Infer column types (bool, int64, float64, timestamp, else string); when
-  /// false, every column is a string column.
+  /// Infer column types (see read_csv); when false, every column is a string
+  /// column.
   bool infer_types = true;
+  /// Threads typing the columns of a large file (0: one per core; 1: only
+  /// the calling thread).
+  size_t threads = 0;
 };
 
-/// Read CSV text into a Table. Rows end with "\n" or "\r\n"; quoted fields
-/// may hold delimiters and line breaks. Throws Corrupt naming `source` and the
-/// row (1-based line number) for a row with too many or too few fields, an
-/// unterminated quote or text after a closing quote, and for bytes that are
-/// not UTF-8.
+/// Read CSV text into a Table. Rows end with "\n" or "\r\n" (a lone '\r' is
+/// data); quoted fields may hold delimiters, doubled quotes and line breaks; a
+/// UTF-8 BOM and blank lines are skipped; a field whose (unquoted) text is in
+/// null_values is a null. Each column takes the first type all its non-null
+/// values fit: bool, int64, uint64, float64, timestamp[ns] (ISO-8601; with an
+/// offset on every value, converted to UTC and typed tz "UTC"), else string;
+/// a column of nulls only is float64 (as pandas). Empty text is a table
+/// without columns. The Table owns its data (nothing views `bytes`).
+/// Throws Corrupt naming `source` and the line (1-based, where the row
+/// starts) for a row with too many or too few fields, an unterminated quote
+/// or text after a closing quote, and for bytes that are not UTF-8;
+/// InvalidArgument for a delimiter that is a quote or a line break.
+/// Thread-safe.
 Table read_csv(const Buffer& bytes, std::string_view source, const CsvReadOptions& options = {});
 /// Read a CSV file. Throws IoError naming the path when it cannot be read.
 Table read_csv_file(const std::string& path, const CsvReadOptions& options = {});
