@@ -6,6 +6,7 @@
 // quilt3 records (`format` and `target`), so each tool reads what the other
 // wrote. See docs/formats.md, "Formats in packages".
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,8 +32,8 @@ class Text {
   /// not well-formed UTF-8.
   explicit Text(std::string text);
 
-  const std::string &str() const noexcept { return text_; }
-  bool operator==(const Text &) const = default;
+  const std::string& str() const noexcept { return text_; }
+  bool operator==(const Text&) const = default;
 
  private:
   std::string text_;
@@ -47,12 +48,12 @@ class Bytes {
   /// Take the bytes of `bytes` (moved, not copied).
   explicit Bytes(std::string bytes);
 
-  const Buffer &buffer() const noexcept { return buffer_; }
+  const Buffer& buffer() const noexcept { return buffer_; }
   std::span<const uint8_t> bytes() const noexcept { return buffer_.bytes(); }
   std::string_view view() const noexcept {
-    return {reinterpret_cast<const char *>(buffer_.data()), buffer_.size()};
+    return {reinterpret_cast<const char*>(buffer_.data()), buffer_.size()};
   }
-  bool operator==(const Bytes &other) const noexcept { return view() == other.view(); }
+  bool operator==(const Bytes& other) const noexcept { return view() == other.view(); }
 
  private:
   Buffer buffer_;
@@ -61,10 +62,21 @@ class Bytes {
 /// Any object a package entry can be serialized from or deserialized into.
 using Object = std::variant<Table, NDArray, Json, Text, Bytes>;
 
+/// An Object or one of its alternatives. PackageBuilder::set takes these
+/// only, so a string given to set() is always a path, never content (as in
+/// quilt3); wrap text in Text or Json to serialize it.
+template <class T>
+concept ObjectType =
+    std::same_as<T, Object> || std::same_as<T, Table> || std::same_as<T, NDArray> ||
+    std::same_as<T, Json> || std::same_as<T, Text> || std::same_as<T, Bytes>;
+
 /// The kind of an Object (the variant's alternative).
 enum class ObjectKind { kTable, kNDArray, kJson, kText, kBytes };
 
-ObjectKind kind_of(const Object &object) noexcept;
+ObjectKind kind_of(const Object& object) noexcept;
+/// Return whether both hold the same kind and equal values (Table::equals,
+/// NDArray::equals, Json's ==, equal text or bytes).
+bool objects_equal(const Object& a, const Object& b);
 /// Return "Table", "NDArray", "Json", "Text" or "Bytes".
 std::string_view object_kind_name(ObjectKind kind) noexcept;
 
@@ -78,7 +90,7 @@ struct SerializeContext {
   /// opts (fieldsep, use_header, na_values, header_names, linesep, ...).
   Json options;
   /// Encode on this pool (parquet); null: on the calling thread.
-  ThreadPool *pool = nullptr;
+  ThreadPool* pool = nullptr;
 };
 
 /// One serialization format (quilt3's FormatHandler). Thread-safe: formats
@@ -99,21 +111,21 @@ class Format {
   /// Return the entry meta serialize() records, exactly as quilt3 writes it:
   /// {"format": {<options>, "name": N}, "target": N}. Throws InvalidArgument
   /// naming the option for an unknown option or a bad value.
-  virtual Json make_meta(const SerializeContext &context) const = 0;
+  virtual Json make_meta(const SerializeContext& context) const = 0;
   /// Write `object` into `sink` as `meta` (from make_meta) describes.
   /// REQUIRES: handles(kind_of(object)). Throws InvalidArgument for what the
   /// format cannot hold; whatever the sink throws.
-  virtual void write(const Object &object, const Json &meta, const ByteSink &sink,
-                     ThreadPool *pool) const = 0;
+  virtual void write(const Object& object, const Json& meta, const ByteSink& sink,
+                     ThreadPool* pool) const = 0;
   /// Read `bytes`, honouring the options recorded in `meta` (csv: fieldsep,
   /// use_header, header_names, na_values), falling back to `ext` (lower-case,
   /// no dot, may be empty) for what meta lacks. `source` names the input in
   /// errors. Throws Corrupt for bad bytes.
-  virtual Object read(const Buffer &bytes, const Json &meta, std::string_view ext,
-                      std::string_view source, ThreadPool *pool) const = 0;
+  virtual Object read(const Buffer& bytes, const Json& meta, std::string_view ext,
+                      std::string_view source, ThreadPool* pool) const = 0;
 
   /// make_meta, then write; return the meta.
-  Json serialize(const Object &object, const SerializeContext &context, const ByteSink &sink) const;
+  Json serialize(const Object& object, const SerializeContext& context, const ByteSink& sink) const;
 };
 
 /// How FormatRegistry::for_object picks a format.
@@ -131,7 +143,7 @@ struct FormatSelection {
 
 /// A chosen format plus the extension it serializes for.
 struct FormatChoice {
-  const Format *format = nullptr;
+  const Format* format = nullptr;
   /// Lower-case, without the dot; the format's first extension when none was
   /// given.
   std::string ext;
@@ -146,18 +158,18 @@ class FormatRegistry {
   /// The built-in formats: parquet (default for Table), csv (csv, tsv, ssv),
   /// numpy (npy), json, utf-8 (txt, md, rst), bytes (bin); "pyarrow" and
   /// "unicode" are read as parquet and utf-8.
-  static const FormatRegistry &builtin();
+  static const FormatRegistry& builtin();
 
   /// Add a format. Later additions win lookups (as quilt3's register()).
   void add(std::shared_ptr<const Format> format, std::vector<std::string> aliases = {});
 
   /// Return the format named `name` (an alias included), or nullptr.
-  const Format *find_name(std::string_view name) const noexcept;
+  const Format* find_name(std::string_view name) const noexcept;
   /// Return the format for `kind` and `ext` (any case, leading dot allowed),
   /// or nullptr.
-  const Format *find_extension(ObjectKind kind, std::string_view ext) const noexcept;
+  const Format* find_extension(ObjectKind kind, std::string_view ext) const noexcept;
   /// Return the default format of `kind` (its first registered), or nullptr.
-  const Format *default_for(ObjectKind kind) const noexcept;
+  const Format* default_for(ObjectKind kind) const noexcept;
 
   /// Choose the format to serialize an object of `kind`: the explicit format,
   /// else the extension of the location or of the logical key, else the
@@ -165,12 +177,12 @@ class FormatRegistry {
   /// serialization_location have different file extensions" when both have
   /// one and they differ, and "quiltcpp does not know how to serialize a
   /// Table as a 'xyz' file" for an unknown pair.
-  FormatChoice for_object(ObjectKind kind, const FormatSelection &selection) const;
+  FormatChoice for_object(ObjectKind kind, const FormatSelection& selection) const;
 
   /// Choose the format to deserialize an entry: meta["format"]["name"], else
   /// meta["target"], else `ext` (the physical key's). Throws InvalidArgument
   /// naming the format or extension when none is known.
-  const Format &for_meta(const Json &meta, std::string_view ext) const;
+  const Format& for_meta(const Json& meta, std::string_view ext) const;
 
  private:
   struct Registered {

@@ -83,8 +83,15 @@ class PackageBuilder {
   /// extensions of key and location, and what the format cannot hold; IoError
   /// naming the file. On any error nothing is left behind (no temp file, no
   /// directory the call made) and the builder is unchanged.
-  PackageBuilder& set(std::string_view logical_key, const Object& object,
-                      const SetObjectOptions& options = {});
+  template <ObjectType T>
+  PackageBuilder& set(std::string_view logical_key, const T& object,
+                      const SetObjectOptions& options = {}) {
+    if constexpr (std::same_as<T, Object>) {
+      return set_object(logical_key, object, options);
+    } else {
+      return set_object(logical_key, Object(object), options);
+    }
+  }
   /// Set an entry whose size and hash are known (InvalidArgument without a
   /// hash value or physical key, and for the key conflicts set() refuses).
   PackageBuilder& set_entry(ManifestEntry entry);
@@ -138,6 +145,8 @@ class PackageBuilder {
     bool needs_hash = false;  ///< size and hash still to be computed
   };
 
+  PackageBuilder& set_object(std::string_view logical_key, const Object& object,
+                             const SetObjectOptions& options);
   /// Throw InvalidArgument naming both keys when `key` cannot be a file: it
   /// is a directory ("a" when "a/b" exists) or below a file ("a/b" when "a" is one).
   void check_file_key_free(std::string_view key) const;

@@ -25,12 +25,12 @@ Json format_meta(std::string_view name, Json additions = Json::object());
 
 /// Throw InvalidArgument unless `options` is null or an empty object: for the
 /// formats that take no options.
-void check_no_options(std::string_view format_name, const Json &options);
+void check_no_options(std::string_view format_name, const Json& options);
 
 /// Return `s` in single quotes, escaped for a one-line message.
-std::string quoted(std::string_view s);
+std::string in_quotes(std::string_view s);
 
 /// Pass `bytes` to `sink` as one piece.
-void sink_bytes(const ByteSink &sink, std::string_view bytes);
+void sink_bytes(const ByteSink& sink, std::string_view bytes);
 
 }  // namespace quilt::detail

@@ -20,26 +20,26 @@ Json format_meta(std::string_view name, Json additions) {
   return meta;
 }
 
-void check_no_options(std::string_view format_name, const Json &options) {
+void check_no_options(std::string_view format_name, const Json& options) {
   if (options.is_null() || (options.is_object() && options.empty())) return;
-  throw InvalidArgument("the " + quoted(format_name) + " format takes no options");
+  throw InvalidArgument("the " + in_quotes(format_name) + " format takes no options");
 }
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   std::string out(1, '\'');
   out += escape_for_message(s);
   out += '\'';
   return out;
 }
 
-void sink_bytes(const ByteSink &sink, std::string_view bytes) {
-  sink({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()});
+void sink_bytes(const ByteSink& sink, std::string_view bytes) {
+  sink({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
 namespace {
 
-std::string_view as_text(const Buffer &bytes) {
-  return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
+std::string_view as_text(const Buffer& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 // Throw Corrupt naming `source` unless `text` is UTF-8 (Python's
@@ -47,14 +47,14 @@ std::string_view as_text(const Buffer &bytes) {
 void check_utf8(std::string_view text, std::string_view source) {
   size_t bad = find_invalid_utf8(text);
   if (bad == std::string::npos) return;
-  throw Corrupt(quoted(source) + " is not valid UTF-8 (ill-formed sequence at byte " +
+  throw Corrupt(in_quotes(source) + " is not valid UTF-8 (ill-formed sequence at byte " +
                 std::to_string(bad) + ")");
 }
 
 // A format without options: its meta is {"format": {"name": N}, "target": N}.
 class SimpleFormat : public Format {
  public:
-  Json make_meta(const SerializeContext &context) const override {
+  Json make_meta(const SerializeContext& context) const override {
     check_no_options(name(), context.options);
     return format_meta(name());
   }
@@ -65,12 +65,11 @@ class BytesFormat final : public SimpleFormat {
   std::string_view name() const noexcept override { return "bytes"; }
   std::vector<std::string_view> extensions() const override { return {"bin"}; }
   bool handles(ObjectKind kind) const noexcept override { return kind == ObjectKind::kBytes; }
-  void write(const Object &object, const Json &, const ByteSink &sink,
-             ThreadPool *) const override {
+  void write(const Object& object, const Json&, const ByteSink& sink, ThreadPool*) const override {
     sink(std::get<Bytes>(object).bytes());
   }
-  Object read(const Buffer &bytes, const Json &, std::string_view, std::string_view,
-              ThreadPool *) const override {
+  Object read(const Buffer& bytes, const Json&, std::string_view, std::string_view,
+              ThreadPool*) const override {
     return Bytes(bytes);
   }
 };
@@ -84,22 +83,21 @@ class JsonFormat final : public SimpleFormat {
   bool handles(ObjectKind kind) const noexcept override {
     return kind == ObjectKind::kJson || kind == ObjectKind::kText;
   }
-  void write(const Object &object, const Json &, const ByteSink &sink,
-             ThreadPool *) const override {
+  void write(const Object& object, const Json&, const ByteSink& sink, ThreadPool*) const override {
     std::string out;
-    if (const Text *text = std::get_if<Text>(&object)) {
+    if (const Text* text = std::get_if<Text>(&object)) {
       Json(text->str()).dump_python(out);
     } else {
       std::get<Json>(object).dump_python(out);
     }
     sink_bytes(sink, out);
   }
-  Object read(const Buffer &bytes, const Json &, std::string_view, std::string_view source,
-              ThreadPool *) const override {
+  Object read(const Buffer& bytes, const Json&, std::string_view, std::string_view source,
+              ThreadPool*) const override {
     try {
       return Json::parse(as_text(bytes));
-    } catch (const Corrupt &e) {
-      throw Corrupt(quoted(source) + " is not JSON: " + e.what());
+    } catch (const Corrupt& e) {
+      throw Corrupt(in_quotes(source) + " is not JSON: " + e.what());
     }
   }
 };
@@ -109,12 +107,11 @@ class TextFormat final : public SimpleFormat {
   std::string_view name() const noexcept override { return "utf-8"; }
   std::vector<std::string_view> extensions() const override { return {"txt", "md", "rst"}; }
   bool handles(ObjectKind kind) const noexcept override { return kind == ObjectKind::kText; }
-  void write(const Object &object, const Json &, const ByteSink &sink,
-             ThreadPool *) const override {
+  void write(const Object& object, const Json&, const ByteSink& sink, ThreadPool*) const override {
     sink_bytes(sink, std::get<Text>(object).str());
   }
-  Object read(const Buffer &bytes, const Json &, std::string_view, std::string_view source,
-              ThreadPool *) const override {
+  Object read(const Buffer& bytes, const Json&, std::string_view, std::string_view source,
+              ThreadPool*) const override {
     check_utf8(as_text(bytes), source);
     return Text(std::string(as_text(bytes)));
   }
@@ -127,12 +124,11 @@ class NumpyFormat final : public SimpleFormat {
   std::string_view name() const noexcept override { return "numpy"; }
   std::vector<std::string_view> extensions() const override { return {"npy"}; }
   bool handles(ObjectKind kind) const noexcept override { return kind == ObjectKind::kNDArray; }
-  void write(const Object &object, const Json &, const ByteSink &sink,
-             ThreadPool *) const override {
+  void write(const Object& object, const Json&, const ByteSink& sink, ThreadPool*) const override {
     write_npy(std::get<NDArray>(object), sink);
   }
-  Object read(const Buffer &bytes, const Json &, std::string_view, std::string_view source,
-              ThreadPool *) const override {
+  Object read(const Buffer& bytes, const Json&, std::string_view, std::string_view source,
+              ThreadPool*) const override {
     return read_npy(bytes, source);
   }
 };

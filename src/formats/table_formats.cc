@@ -15,24 +15,24 @@ namespace quilt::detail {
 namespace {
 
 [[noreturn]] void bad_option(std::string_view format, std::string_view option,
-                             const std::string &why) {
-  throw InvalidArgument(quoted(format) + " format option " + quoted(option) + ": " + why);
+                             const std::string& why) {
+  throw InvalidArgument(in_quotes(format) + " format option " + in_quotes(option) + ": " + why);
 }
 
 std::string lower(std::string s) {
-  for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
 // ---------------------------------------------------------------- parquet
 
-ParquetCompression compression_of(const Json &value) {
+ParquetCompression compression_of(const Json& value) {
   if (value.is_null()) return ParquetCompression::kNone;  // pyarrow's compression=None
   if (!value.is_string()) bad_option("parquet", "compression", "expected a codec name");
   std::optional<ParquetCompression> c = parse_parquet_compression(value.as_string());
   if (!c) {
     bad_option("parquet", "compression",
-               "unknown codec " + quoted(value.as_string()) + " (snappy, zstd, gzip or none)");
+               "unknown codec " + in_quotes(value.as_string()) + " (snappy, zstd, gzip or none)");
   }
   return *c;
 }
@@ -44,14 +44,14 @@ class ParquetFormat final : public Format {
   bool handles(ObjectKind kind) const noexcept override { return kind == ObjectKind::kTable; }
 
   // quilt3: {"compression": "snappy"} updated by the user's options.
-  Json make_meta(const SerializeContext &context) const override {
+  Json make_meta(const SerializeContext& context) const override {
     Json additions = Json::object();
     additions.set("compression", Json("snappy"));
     if (!context.options.is_null()) {
       if (!context.options.is_object()) {
         throw InvalidArgument("'parquet' format options must be a JSON object");
       }
-      for (const auto &[key, value] : context.options.as_object()) {
+      for (const auto& [key, value] : context.options.as_object()) {
         if (key != "compression") {
           bad_option("parquet", key, "unknown option (the parquet format takes 'compression')");
         }
@@ -62,17 +62,17 @@ class ParquetFormat final : public Format {
     return format_meta(name(), std::move(additions));
   }
 
-  void write(const Object &object, const Json &meta, const ByteSink &sink,
-             ThreadPool *pool) const override {
+  void write(const Object& object, const Json& meta, const ByteSink& sink,
+             ThreadPool* pool) const override {
     ParquetWriteOptions options;
     options.pool = pool;
-    if (const Json *c = meta.find("format")->find("compression"))
+    if (const Json* c = meta.find("format")->find("compression"))
       options.compression = compression_of(*c);
     write_parquet(std::get<Table>(object), sink, options);
   }
 
-  Object read(const Buffer &bytes, const Json &, std::string_view, std::string_view source,
-              ThreadPool *pool) const override {
+  Object read(const Buffer& bytes, const Json&, std::string_view, std::string_view source,
+              ThreadPool* pool) const override {
     return read_parquet(bytes, source, {.pool = pool});
   }
 };
@@ -86,7 +86,7 @@ constexpr std::string_view kCsvOptions[] = {
 
 Json default_na_values() {
   Json::Array values;
-  for (const char *v : {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+  for (const char* v : {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
                         "1.#IND", "1.#QNAN", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"}) {
     values.emplace_back(v);
   }
@@ -109,17 +109,17 @@ struct CsvSettings {
   std::string linesep = "\n";
 };
 
-std::vector<std::string> string_list(const Json &value, std::string_view option) {
+std::vector<std::string> string_list(const Json& value, std::string_view option) {
   if (!value.is_array()) bad_option("csv", option, "expected a list of strings");
   std::vector<std::string> out;
-  for (const Json &v : value.as_array()) {
+  for (const Json& v : value.as_array()) {
     if (!v.is_string()) bad_option("csv", option, "expected a list of strings");
     out.push_back(v.as_string());
   }
   return out;
 }
 
-bool flag(const Json &value, std::string_view option) {
+bool flag(const Json& value, std::string_view option) {
   if (!value.is_bool()) bad_option("csv", option, "expected true or false");
   return value.as_bool();
 }
@@ -127,13 +127,13 @@ bool flag(const Json &value, std::string_view option) {
 // Read the options recorded under format.opts. `writing` refuses values our
 // writer cannot honour; a reader takes what decides parsing and ignores the
 // rest (quilt3 ignores unknown options in meta too).
-CsvSettings csv_settings(const Json &opts, std::string_view ext, bool writing) {
+CsvSettings csv_settings(const Json& opts, std::string_view ext, bool writing) {
   CsvSettings s;
   std::string_view sep = separator_for(ext);
   if (!sep.empty()) s.delimiter = sep[0];
   s.na_values = string_list(default_na_values(), "na_values");
   if (!opts.is_object()) return s;
-  for (const auto &[key, value] : opts.as_object()) {
+  for (const auto& [key, value] : opts.as_object()) {
     if (key == "fieldsep") {
       if (!value.is_string() || value.as_string().size() != 1) {
         bad_option("csv", key, "expected one (ASCII) character");
@@ -175,7 +175,7 @@ CsvSettings csv_settings(const Json &opts, std::string_view ext, bool writing) {
   return s;
 }
 
-Table rename_columns(const Table &table, const std::vector<std::string> &names,
+Table rename_columns(const Table& table, const std::vector<std::string>& names,
                      std::string_view source) {
   if (static_cast<int>(names.size()) != table.num_columns()) {
     throw InvalidArgument("csv option 'header_names' has " + std::to_string(names.size()) +
@@ -195,8 +195,8 @@ class CsvFormat final : public Format {
 
   // quilt3: the defaults in its order, "linesep", the extension's "fieldsep"
   // unless the user gave one, then the user's options (replacing in place).
-  Json make_meta(const SerializeContext &context) const override {
-    const Json &user = context.options;
+  Json make_meta(const SerializeContext& context) const override {
+    const Json& user = context.options;
     if (!user.is_null() && !user.is_object()) {
       throw InvalidArgument("'csv' format options must be a JSON object");
     }
@@ -212,7 +212,7 @@ class CsvFormat final : public Format {
       opts.set("fieldsep", Json(sep));
     }
     if (user.is_object()) {
-      for (const auto &[key, value] : user.as_object()) {
+      for (const auto& [key, value] : user.as_object()) {
         if (std::find(std::begin(kCsvOptions), std::end(kCsvOptions), key) ==
             std::end(kCsvOptions)) {
           bad_option("csv", key, "unknown option");
@@ -227,10 +227,10 @@ class CsvFormat final : public Format {
     return format_meta(name(), std::move(additions));
   }
 
-  void write(const Object &object, const Json &meta, const ByteSink &sink,
-             ThreadPool *) const override {
+  void write(const Object& object, const Json& meta, const ByteSink& sink,
+             ThreadPool*) const override {
     CsvSettings s = csv_settings(*meta.find("format")->find("opts"), {}, true);
-    const Table *table = &std::get<Table>(object);
+    const Table* table = &std::get<Table>(object);
     Table renamed;
     if (s.header && s.header_names) {
       renamed = rename_columns(*table, *s.header_names, "the table");
@@ -244,17 +244,17 @@ class CsvFormat final : public Format {
     write_csv(*table, sink, options);
   }
 
-  Object read(const Buffer &bytes, const Json &meta, std::string_view ext, std::string_view source,
-              ThreadPool *) const override {
-    const Json *format = meta.find("format");
-    const Json *opts = format != nullptr ? format->find("opts") : nullptr;
+  Object read(const Buffer& bytes, const Json& meta, std::string_view ext, std::string_view source,
+              ThreadPool*) const override {
+    const Json* format = meta.find("format");
+    const Json* opts = format != nullptr ? format->find("opts") : nullptr;
     CsvSettings s = csv_settings(opts != nullptr ? *opts : Json(), ext, false);
     CsvReadOptions options;
     options.delimiter = s.delimiter;
     options.header = s.header;
     options.null_values = s.na_values;
     Table table = read_csv(bytes, source, options);
-    if (s.header_names) table = rename_columns(table, *s.header_names, quoted(source));
+    if (s.header_names) table = rename_columns(table, *s.header_names, in_quotes(source));
     return table;
   }
 };

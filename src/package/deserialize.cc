@@ -20,18 +20,18 @@ namespace {
 
 constexpr size_t kReadChunk = size_t{8} << 20;  // one chunked-hash part at the smallest size
 
-std::string describe(const Hash &hash) {
+std::string describe(const Hash& hash) {
   return std::string(hash_type_name(hash.type)) + " " + hash.value;
 }
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   std::string out(1, '\'');
   out += escape_for_message(s);
   out += '\'';
   return out;
 }
 
-bool same_hash(const Hash &a, const Hash &b) {
+bool same_hash(const Hash& a, const Hash& b) {
   if (a.type != b.type) return false;
   if (a.type != HashType::kSha256) return a.value == b.value;
   // Hex digits may be spelled in either case.
@@ -41,12 +41,12 @@ bool same_hash(const Hash &a, const Hash &b) {
 
 // Read the whole file with pread (no first-touch mmap), hashing each chunk
 // as it lands, and throw Corrupt when size or hash differ from the entry.
-Buffer read_verified(const ManifestEntry &entry, const std::string &path, ThreadPool *pool) {
+Buffer read_verified(const ManifestEntry& entry, const std::string& path, ThreadPool* pool) {
   UniqueFd fd = UniqueFd::open(path, O_RDONLY);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) throw_io_error("cannot stat", path, errno);
   if (!S_ISREG(st.st_mode)) throw_io_error("cannot read", path, EISDIR);
-  std::string key = quoted(entry.logical_key);
+  std::string key = in_quotes(entry.logical_key);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size != entry.size) {
     throw Corrupt("size mismatch for " + key + " ('" + path + "'): expected " +
@@ -73,11 +73,11 @@ Buffer read_verified(const ManifestEntry &entry, const std::string &path, Thread
 
 }  // namespace
 
-Object deserialize(const ManifestEntry &entry, const DeserializeOptions &options) {
-  const FormatRegistry &registry =
+Object deserialize(const ManifestEntry& entry, const DeserializeOptions& options) {
+  const FormatRegistry& registry =
       options.registry != nullptr ? *options.registry : FormatRegistry::builtin();
   if (!entry.physical_key.is_local()) {
-    throw InvalidArgument("cannot deserialize " + quoted(entry.logical_key) + " from " +
+    throw InvalidArgument("cannot deserialize " + in_quotes(entry.logical_key) + " from " +
                           entry.physical_key.str() +
                           ": only local (file://) entries are supported yet");
   }
@@ -88,7 +88,7 @@ Object deserialize(const ManifestEntry &entry, const DeserializeOptions &options
   if (ext.empty()) ext = extension_of(entry.logical_key);
   Json meta = entry.meta.value();
   // The format is chosen before any byte is read, so an unknown one fails fast.
-  const Format &format = registry.for_meta(meta, ext);
+  const Format& format = registry.for_meta(meta, ext);
   Buffer bytes = read_verified(entry, path, options.pool);
   return format.read(bytes, meta, ext, entry.logical_key, options.pool);
 }

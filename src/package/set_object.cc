@@ -28,7 +28,7 @@ struct Stored {
 };
 
 // The local path options.location names (a path or a file:// URL).
-std::string location_path(const std::string &location) {
+std::string location_path(const std::string& location) {
   if (!detail::has_url_scheme(location)) return absolute_path(detail::expand_user(location));
   PhysicalKey key = PhysicalKey::from_url(location);
   if (!key.is_local()) {
@@ -38,7 +38,7 @@ std::string location_path(const std::string &location) {
   return key.local_path();
 }
 
-bool exists(const std::string &path) {
+bool exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0 || errno != ENOENT;
 }
@@ -47,7 +47,7 @@ bool exists(const std::string &path) {
 // the missing ancestors of dest's directory, deepest first.
 class CreatedDirs {
  public:
-  explicit CreatedDirs(const std::string &dest) {
+  explicit CreatedDirs(const std::string& dest) {
     for (std::string dir = parent_directory(dest); dir != "/" && dir != "." && !exists(dir);
          dir = parent_directory(dir)) {
       missing_.push_back(dir);
@@ -55,7 +55,7 @@ class CreatedDirs {
   }
   void keep() noexcept { missing_.clear(); }
   ~CreatedDirs() {
-    for (const std::string &dir : missing_) ::rmdir(dir.c_str());  // deepest first
+    for (const std::string& dir : missing_) ::rmdir(dir.c_str());  // deepest first
   }
 
  private:
@@ -66,7 +66,7 @@ class CreatedDirs {
 // renames it into place. Destroyed uncommitted, it leaves nothing behind.
 class LocationWriter {
  public:
-  LocationWriter(const std::string &dest, ThreadPool *pool)
+  LocationWriter(const std::string& dest, ThreadPool* pool)
       : dest_(dest),
         tmp_(TempFile::create_beside(dest)),
         hasher_(HashType::kSha2256Chunked, std::nullopt, pool) {
@@ -104,8 +104,8 @@ class LocationWriter {
   std::vector<uint8_t> buffer_;
 };
 
-Stored write_to_location(const Format &format, const Object &object, const Json &meta,
-                         const std::string &dest, ThreadPool *pool) {
+Stored write_to_location(const Format& format, const Object& object, const Json& meta,
+                         const std::string& dest, ThreadPool* pool) {
   struct stat st;
   if (::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     throw InvalidArgument("cannot serialize to " + dest + ": it is a directory");
@@ -119,8 +119,8 @@ Stored write_to_location(const Format &format, const Object &object, const Json 
   return stored;
 }
 
-Stored write_to_store(const Format &format, const Object &object, const Json &meta,
-                      const std::string &data_dir, ThreadPool *pool) {
+Stored write_to_store(const Format& format, const Object& object, const Json& meta,
+                      const std::string& data_dir, ThreadPool* pool) {
   ContentStore store(data_dir.empty() ? default_data_dir() : data_dir);
   std::unique_ptr<ContentWriter> writer = store.put_stream(ContentWriteOptions{
       .type = HashType::kSha2256Chunked, .expected_size = std::nullopt, .pool = pool});
@@ -132,11 +132,11 @@ Stored write_to_store(const Format &format, const Object &object, const Json &me
 
 }  // namespace
 
-PackageBuilder &PackageBuilder::set(std::string_view logical_key, const Object &object,
-                                    const SetObjectOptions &options) {
+PackageBuilder& PackageBuilder::set_object(std::string_view logical_key, const Object& object,
+                                           const SetObjectOptions& options) {
   validate_logical_key(logical_key);
   check_file_key_free(logical_key);
-  const FormatRegistry &registry =
+  const FormatRegistry& registry =
       options.registry != nullptr ? *options.registry : FormatRegistry::builtin();
   std::string location = options.location.empty() ? "" : location_path(options.location);
   FormatChoice choice = registry.for_object(
