@@ -360,11 +360,12 @@ TEST_F(FormatsTableSetObject, TsvMetaAndRoundTrip) {
 }
 
 TEST_F(FormatsTableSetObject, Quilt3CsvMetaWithTabs) {
-  std::string path = dir_.write("x.csv", "a\tb\n1\t\n2\tz\n");
+  const std::string bytes = "a\tb\n1\t\n2\tz\n";
+  std::string path = dir_.write("x.csv", bytes);
   ManifestEntry e;
   e.logical_key = "x.csv";
   e.physical_key = PhysicalKey::from_local_path(path);
-  e.size = 12;
+  e.size = bytes.size();
   e.hash = hash_file(path, HashType::kSha2256Chunked, pool_).hash;
   e.meta =
       Json::parse(R"({"format": {"name": "csv", "opts": {"encoding": "utf-8", "fieldsep": "\t", )"
