@@ -119,6 +119,11 @@ class Json {
   /// unless `allow_nan` (then they print as Python prints them: NaN, Infinity).
   void dump_manifest(std::string& out, bool allow_nan = false) const;
   std::string manifest_text() const;
+  /// Append what Python's `json.dumps(v)` writes with its defaults: `", "` and
+  /// `": "` separators, insertion order, ensure_ascii (as dump_canonical
+  /// escapes), NaN and Infinity printed as Python prints them. quilt3's "json"
+  /// format serializes with it. Throws as dump_canonical.
+  void dump_python(std::string& out) const;
 
   /// Equality as Python's `==` on the values json.loads makes: numbers compare
   /// exactly across int, float and bool (1 == 1.0 == true), objects ignore order.

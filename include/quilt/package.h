@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "quilt/formats.h"
 #include "quilt/manifest.h"
 
 namespace quilt {
@@ -96,5 +97,21 @@ class Package {
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };
+
+struct DeserializeOptions {
+  /// The formats to choose from (null: FormatRegistry::builtin()).
+  const FormatRegistry* registry = nullptr;
+  /// Hash and decode on this pool (null: the calling thread only).
+  ThreadPool* pool = nullptr;
+};
+
+/// Read the bytes of `entry` (a local file:// physical key), checking them
+/// against the entry's hash while reading, and return the object its format
+/// makes of them. The format is the one the meta names (format.name, else
+/// target), else the physical key's extension. Throws Corrupt naming the
+/// logical key, the expected and the actual hash when the bytes do not match
+/// (nothing is decoded then); InvalidArgument for an unknown format or an s3
+/// key (not yet supported); IoError naming the file; Corrupt from the format.
+Object deserialize(const ManifestEntry& entry, const DeserializeOptions& options = {});
 
 }  // namespace quilt

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "quilt/formats.h"
 #include "quilt/package.h"
 
 namespace quilt {
@@ -22,6 +23,31 @@ struct SetDirOptions {
   /// sets it, so a root set_dir without meta sets user_meta to null).
   std::optional<Json> meta;
   UpdatePolicy update_policy = UpdatePolicy::kIncoming;
+};
+
+/// How PackageBuilder::set serializes an in-memory object.
+struct SetObjectOptions {
+  /// A format name ("csv", "numpy", "utf-8", ...) or an extension ("tsv"),
+  /// overriding the extension of the key and location. Empty: by extension.
+  std::string format;
+  /// A local path (or file:// URL) to write the serialized bytes to (parents
+  /// created, an existing file replaced atomically); the entry points there.
+  /// Empty: the content store of `data_dir`. Its extension, when it has one,
+  /// must equal the logical key's.
+  std::string location;
+  /// The entry's user meta, as set() takes it: meta becomes
+  /// {"format": ..., "target": ..., "user_meta": meta}.
+  std::optional<Json> meta;
+  /// Format options (a JSON object; null for none); see SerializeContext.
+  Json format_options;
+  /// The data directory whose content store (`<data_dir>/objects`) receives
+  /// the bytes when no location is given. Empty: default_data_dir(), the
+  /// user's (`${XDG_DATA_HOME:-~/.local/share}/quiltcpp`).
+  std::string data_dir;
+  /// Serialize and hash on this pool (null: the calling thread only).
+  ThreadPool* pool = nullptr;
+  /// The formats to choose from (null: FormatRegistry::builtin()).
+  const FormatRegistry* registry = nullptr;
 };
 
 /// The mutable side of a package: set, remove and describe entries, then
@@ -47,6 +73,25 @@ class PackageBuilder {
   /// for a key that is a directory ("a" when "a/b" exists) or below a file.
   PackageBuilder& set(std::string_view logical_key, std::string_view location,
                       std::optional<Json> meta = std::nullopt);
+  /// Set `logical_key` to `object` serialized in the format its extension
+  /// (or options.format) picks: the bytes stream through a sha2-256-chunked
+  /// hasher into the content store (or options.location) as the format
+  /// produces them, so when set returns the entry has its size, hash,
+  /// physical key (the file:// URL of the stored file) and meta, and nothing
+  /// was read back; build() does not hash it again. Throws InvalidArgument for
+  /// a bad key, an unknown (kind, extension) pair or option, differing
+  /// extensions of key and location, and what the format cannot hold; IoError
+  /// naming the file. On any error nothing is left behind (no temp file, no
+  /// directory the call made) and the builder is unchanged.
+  template <ObjectType T>
+  PackageBuilder& set(std::string_view logical_key, const T& object,
+                      const SetObjectOptions& options = {}) {
+    if constexpr (std::same_as<T, Object>) {
+      return set_object(logical_key, object, options);
+    } else {
+      return set_object(logical_key, Object(object), options);
+    }
+  }
   /// Set an entry whose size and hash are known (InvalidArgument without a
   /// hash value or physical key, and for the key conflicts set() refuses).
   PackageBuilder& set_entry(ManifestEntry entry);
@@ -100,6 +145,8 @@ class PackageBuilder {
     bool needs_hash = false;  ///< size and hash still to be computed
   };
 
+  PackageBuilder& set_object(std::string_view logical_key, const Object& object,
+                             const SetObjectOptions& options);
   /// Throw InvalidArgument naming both keys when `key` cannot be a file: it
   /// is a directory ("a" when "a/b" exists) or below a file ("a/b" when "a" is one).
   void check_file_key_free(std::string_view key) const;

@@ -31,6 +31,9 @@ void add_diff_verify_commands(CLI::App& app, std::shared_ptr<CommandRunner> run)
 /// Add `delete` and `rollback`.
 void add_delete_rollback_commands(CLI::App& app, std::shared_ptr<CommandRunner> run);
 
+/// Add `quiltcpp convert IN OUT [--compression C] [--row-group-size N]`.
+void add_convert_command(CLI::App& app, std::shared_ptr<CommandRunner> run);
+
 /// Print a JSON value on stdout, one line.
 void print_json(const Json& value);
 

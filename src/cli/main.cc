@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   add_browse_commands(app, run);
   add_diff_verify_commands(app, run);
   add_delete_rollback_commands(app, run);
+  add_convert_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -1,7 +1,8 @@
 // The two encodings quilt3 produces with Python's json module:
 //   dump_canonical: json.dumps(v, sort_keys=True, separators=(",", ":")) (ensure_ascii),
 //                   the bytes the top hash is computed over;
-//   dump_manifest:  json.dumps(v, ensure_ascii=False), the bytes of a manifest line.
+//   dump_manifest:  json.dumps(v, ensure_ascii=False), the bytes of a manifest line;
+//   dump_python:    json.dumps(v), the bytes quilt3's "json" format writes.
 
 #include <algorithm>
 #include <array>
@@ -234,26 +235,36 @@ void write_canonical(std::string& out, const Json& v, int depth) {
   }
 }
 
-void write_manifest(std::string& out, const Json& v, int depth, bool allow_nan);
+// How write_spaced differs between the two `", "`/`": "` encodings.
+struct SpacedStyle {
+  bool allow_nan = false;
+  bool ensure_ascii = false;  // json.dumps' default; manifests use ensure_ascii=False
+};
 
-void write_manifest_object(std::string& out, const Json::Object& obj, int depth, bool allow_nan) {
+void write_spaced(std::string& out, const Json& v, int depth, SpacedStyle style);
+
+void append_spaced_string(std::string& out, std::string_view s, SpacedStyle style) {
+  style.ensure_ascii ? append_canonical_string_impl(out, s) : append_manifest_string(out, s);
+}
+
+void write_spaced_object(std::string& out, const Json::Object& obj, int depth, SpacedStyle style) {
   out.push_back('{');
   for (size_t i = 0; i < obj.size(); ++i) {
     if (i != 0) out.append(", ", 2);
-    append_manifest_string(out, obj[i].first);
+    append_spaced_string(out, obj[i].first, style);
     out.append(": ", 2);
-    write_manifest(out, obj[i].second, depth + 1, allow_nan);
+    write_spaced(out, obj[i].second, depth + 1, style);
   }
   out.push_back('}');
 }
 
-void write_manifest(std::string& out, const Json& v, int depth, bool allow_nan) {
+void write_spaced(std::string& out, const Json& v, int depth, SpacedStyle style) {
   check_depth(v, depth);
   const auto& value = JsonAccess::value(v);
   switch (v.kind()) {
     case Json::Kind::kDouble: {
       const double d = std::get<double>(value);
-      if (!std::isfinite(d) && !allow_nan) {
+      if (!std::isfinite(d) && !style.allow_nan) {
         throw InvalidArgument("cannot write " + std::string(std::isnan(d) ? "NaN" : "Infinity") +
                               " into a manifest: quilt3 writes JSON without NaN or Infinity");
       }
@@ -261,20 +272,20 @@ void write_manifest(std::string& out, const Json& v, int depth, bool allow_nan) 
       return;
     }
     case Json::Kind::kString:
-      append_manifest_string(out, std::get<std::string>(value));
+      append_spaced_string(out, std::get<std::string>(value), style);
       return;
     case Json::Kind::kArray: {
       const auto& array = std::get<Json::Array>(value);
       out.push_back('[');
       for (size_t i = 0; i < array.size(); ++i) {
         if (i != 0) out.append(", ", 2);
-        write_manifest(out, array[i], depth + 1, allow_nan);
+        write_spaced(out, array[i], depth + 1, style);
       }
       out.push_back(']');
       return;
     }
     case Json::Kind::kObject:
-      write_manifest_object(out, std::get<Json::Object>(value), depth, allow_nan);
+      write_spaced_object(out, std::get<Json::Object>(value), depth, style);
       return;
     default:
       write_canonical(out, v, depth);  // null, bools and integers print the same
@@ -360,13 +371,19 @@ std::string Json::canonical() const {
 }
 
 void Json::dump_manifest(std::string& out, bool allow_nan) const {
-  append_or_restore(out, [&] { write_manifest(out, *this, 0, allow_nan); });
+  append_or_restore(out, [&] { write_spaced(out, *this, 0, {.allow_nan = allow_nan}); });
 }
 
 std::string Json::manifest_text() const {
   std::string out;
-  write_manifest(out, *this, 0, false);
+  write_spaced(out, *this, 0, {});
   return out;
+}
+
+void Json::dump_python(std::string& out) const {
+  append_or_restore(out, [&] {
+    write_spaced(out, *this, 0, {.allow_nan = true, .ensure_ascii = true});
+  });
 }
 
 }  // namespace quilt
