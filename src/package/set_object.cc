@@ -121,9 +121,13 @@ Stored write_to_location(const Format& format, const Object& object, const Json&
 
 Stored write_to_store(const Format& format, const Object& object, const Json& meta,
                       const std::string& data_dir, ThreadPool* pool) {
-  ContentStore store(data_dir.empty() ? default_data_dir() : data_dir);
+  // The physical key is a file:// URL, so a relative data dir is made absolute first.
+  ContentStore store(data_dir.empty() ? default_data_dir() : absolute_path(data_dir));
   std::unique_ptr<ContentWriter> writer = store.put_stream(ContentWriteOptions{
-      .type = HashType::kSha2256Chunked, .expected_size = std::nullopt, .pool = pool});
+      .type = HashType::kSha2256Chunked,
+      .expected_size = std::nullopt,
+      .pool = pool,
+      .sync = false});
   format.write(
       object, meta, [&](std::span<const uint8_t> b) { writer->write(b); }, pool);
   ContentObject stored = writer->commit_object();

@@ -118,14 +118,19 @@ std::optional<std::string> ContentStore::path_of(const Hash& hash) const {
   return path;
 }
 
-std::string ContentStore::store(TempFile& tmp, const Hash& hash) const {
+std::string ContentStore::store(TempFile& tmp, const Hash& hash, uint64_t size,
+                                bool sync) const {
   std::string path = path_for(hash);
   // Another writer stored the same bytes first: keep its file, drop ours.
-  if (is_regular_file(path)) return path;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) == size) {
+    return path;
+  }
   // Read-only, as git's loose objects: an install that hard-links an object
   // must not let an edit of the installed file change the store.
   if (::fchmod(tmp.fd(), 0444) != 0) throw_io_error("cannot change mode of", tmp.path(), errno);
-  tmp.commit(path);
+  tmp.commit(path, sync);
   return path;
 }
 
@@ -162,7 +167,7 @@ std::string ContentStore::put_file(const std::string& src, const Hash& expected,
     throw Corrupt("hash mismatch for '" + src + "': expected " + describe(expected) + ", got " +
                   describe(actual));
   }
-  return store(tmp, expected);
+  return store(tmp, expected, hasher.size(), /*sync=*/true);
 }
 
 std::unique_ptr<ContentWriter> ContentStore::put_stream(const ContentWriteOptions& options) const {
@@ -181,7 +186,8 @@ void ContentStore::remove(const Hash& hash) {
 ContentWriter::ContentWriter(Token, const ContentStore& store, const ContentWriteOptions& options)
     : store_(store),
       tmp_(TempFile::create_in(store.objects_dir())),
-      hasher_(options.type, options.expected_size, options.pool) {}
+      hasher_(options.type, options.expected_size, options.pool),
+      sync_(options.sync) {}
 
 void ContentWriter::write(std::span<const uint8_t> bytes) {
   if (committed_) throw Error("write to a committed object writer");
@@ -209,7 +215,7 @@ ContentObject ContentWriter::commit_object() {
   flush();
   uint64_t size = hasher_.size();
   Hash hash = hasher_.finish();
-  std::string path = store_.store(tmp_, hash);
+  std::string path = store_.store(tmp_, hash, size, sync_);
   committed_ = true;
   return ContentObject{.hash = std::move(hash), .size = size, .path = std::move(path)};
 }

@@ -35,6 +35,11 @@ struct ContentWriteOptions {
   std::optional<uint64_t> expected_size;
   /// Hash whole parts here while the caller keeps writing; must outlive the writer.
   ThreadPool* pool = nullptr;
+  /// fsync the object before it is renamed into place. set(key, object) turns
+  /// it off: an object made from memory is like a file the user wrote, made
+  /// durable only where it is published (a push copies and syncs it), and
+  /// fsync of tens of MB cost more than serializing them.
+  bool sync = true;
 };
 
 /// A sink that hashes while it writes (DESIGN.md): bytes go to a temp file
@@ -66,6 +71,7 @@ class ContentWriter final : public Writer {
   TempFile tmp_;
   StreamHasher hasher_;
   std::vector<uint8_t> buffer_;
+  bool sync_ = true;
   bool committed_ = false;
 };
 
@@ -104,8 +110,10 @@ class ContentStore {
 
  private:
   friend class ContentWriter;
-  // Make `tmp` read-only and commit it as the object of `hash` unless stored.
-  std::string store(TempFile& tmp, const Hash& hash) const;
+  // Make `tmp` (`size` bytes) read-only and commit it as the object of
+  // `hash`, unless an object of that size is stored already (one of another
+  // size is a leftover of a crash before its bytes reached the disk: replaced).
+  std::string store(TempFile& tmp, const Hash& hash, uint64_t size, bool sync) const;
 
   std::string objects_dir_;
 };

@@ -198,6 +198,27 @@ TEST_F(SetObjectTest, WritesToALocation) {
   EXPECT_EQ(std::get<Json>(deserialize(*b.build(pool_).find("k/obj.json"))), Json::parse("[3]"));
 }
 
+TEST_F(SetObjectTest, RelativeDataDirGivesAnAbsolutePhysicalKey) {
+  // A physical key is a file:// URL, so a data dir given relative to the
+  // current directory must be resolved before the key is made.
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_.path());
+  SetObjectOptions options;
+  options.data_dir = "relative-data";
+  PackageBuilder b;
+  try {
+    b.set("x.txt", Text("hello"), options);
+  } catch (...) {
+    std::filesystem::current_path(cwd);
+    throw;
+  }
+  std::filesystem::current_path(cwd);
+  Package pkg = b.build(pool_);
+  std::string path = pkg.find("x.txt")->physical_key.local_path();
+  EXPECT_EQ(path.rfind((dir_.path() / "relative-data" / "objects").string(), 0), 0u) << path;
+  EXPECT_EQ(test::read_file(path), "hello");
+}
+
 TEST_F(SetObjectTest, LocationExtensionMustMatchTheKey) {
   PackageBuilder b;
   SetObjectOptions options = store_options();
