@@ -17,9 +17,13 @@ if [ -n "${QUILT_BENCH_SMOKE:-}" ]; then N=100000; else N=3150000; fi
 MAKE="CREATE TABLE t AS SELECT i::BIGINT AS a, (i * 0.5)::DOUBLE AS b,
   'key_' || lpad((i % 1000)::VARCHAR, 4, '0') AS c, (i % 2 = 0) AS d,
   '2020-01-01'::TIMESTAMP_NS + to_microseconds(i * 1000) AS e FROM range($N) r(i)"
+# The wall time in ms of the last of the statements in $1, timed by DuckDB alone.
+duck_ms() {
+  $DUCK "$1" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["statement_ms"][-1])'
+}
 best_copy=""
 for _ in 1 2 3; do
-  copy=$(node bench/duckdb_timed.mjs "$MAKE; COPY t TO '$TMP/quilt_csv_bench_duckdb.csv'" | tail -1)
+  copy=$(duck_ms "$MAKE; COPY t TO '$TMP/quilt_csv_bench_duckdb.csv'")
   if [ -z "$best_copy" ] || awk "BEGIN{exit !($copy < $best_copy)}"; then best_copy=$copy; fi
 done
 duck_bytes=$(stat -c %s "$TMP/quilt_csv_bench_duckdb.csv")
@@ -34,7 +38,7 @@ ours_bytes=$(stat -c %s "$TMP/quilt_csv_bench.csv")
 # For information: DuckDB reading our file into a table (best of 3).
 best_read=""
 for _ in 1 2 3; do
-  r=$(node bench/duckdb_timed.mjs "CREATE TABLE r AS SELECT * FROM read_csv('$TMP/quilt_csv_bench.csv')")
+  r=$(duck_ms "CREATE TABLE r AS SELECT * FROM read_csv('$TMP/quilt_csv_bench.csv')")
   if [ -z "$best_read" ] || awk "BEGIN{exit !($r < $best_read)}"; then best_read=$r; fi
 done
 echo "csv: $N rows"
