@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -48,6 +50,27 @@ int spawn_cli(const std::vector<std::string>& args);
 
 /// Run an executable with arguments (no shell), `input` on stdin.
 RunResult run_program(const std::vector<std::string>& argv, const std::string& input = "");
+
+/// Run `fn`, expect it to throw E, and return the message (a test failure
+/// when it throws something else or nothing).
+template <typename E, typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
+}
+
+/// True when `needle` occurs in `haystack`.
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
 
 /// UTF-8 bytes of a code point.
 std::string utf8_encode(uint32_t cp);

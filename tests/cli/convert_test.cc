@@ -13,11 +13,9 @@
 namespace quilt {
 namespace {
 
-using test::run_cli;
+using test::contains;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::run_cli;
 
 std::string npy_bytes(const NDArray& array) {
   std::string out;

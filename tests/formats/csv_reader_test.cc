@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 
+#include "formats/csv_test_util.h"
 #include "quilt/csv.h"
 #include "quilt/errors.h"
 #include "quilt/json.h"
@@ -24,16 +25,7 @@ Table parse(const std::string& text, const CsvReadOptions& options = {}) {
   return read_csv(buffer_of(text), "test.csv", options);
 }
 
-std::string to_csv(const Table& t, const CsvWriteOptions& options = {}) {
-  std::string out;
-  write_csv(
-      t,
-      [&](std::span<const uint8_t> b) {
-        out.append(reinterpret_cast<const char*>(b.data()), b.size());
-      },
-      options);
-  return out;
-}
+using test::to_csv;
 
 // Expect read_csv to throw Corrupt with a message holding every part.
 void expect_corrupt(const std::string& text, const std::vector<std::string>& parts,

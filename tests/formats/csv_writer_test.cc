@@ -9,6 +9,7 @@
 #include <random>
 
 #include "formats/csv_internal.h"
+#include "formats/csv_test_util.h"
 #include "quilt/csv.h"
 #include "quilt/errors.h"
 #include "quilt/json.h"
@@ -17,16 +18,7 @@
 namespace quilt {
 namespace {
 
-std::string to_csv(const Table& t, const CsvWriteOptions& options = {}) {
-  std::string out;
-  write_csv(
-      t,
-      [&](std::span<const uint8_t> b) {
-        out.append(reinterpret_cast<const char*>(b.data()), b.size());
-      },
-      options);
-  return out;
-}
+using test::to_csv;
 
 // Run `frame_code` (Python that sets `df`) and return df.to_csv(index=False, KWARGS).
 std::string pandas_csv(const std::string& frame_code, const std::string& kwargs = "",

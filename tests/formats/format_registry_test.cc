@@ -13,6 +13,8 @@
 namespace quilt {
 namespace {
 
+using test::error_of;
+
 // quilt3's default na_values, as its csv handler lists them.
 constexpr char kNaValues[] =
     R"(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", )"
@@ -26,20 +28,6 @@ std::string csv_meta(const std::string& fieldsep_json) {
                      R"(, "use_header": true, "use_index": false, "linesep": "\n")";
   if (!fieldsep_json.empty()) opts += R"(, "fieldsep": )" + fieldsep_json;
   return R"({"format": {"opts": )" + opts + R"(}, "name": "csv"}, "target": "csv"})";
-}
-
-template <typename E, typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
 }
 
 const FormatRegistry& registry() { return FormatRegistry::builtin(); }

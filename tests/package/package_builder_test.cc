@@ -16,29 +16,13 @@
 namespace quilt {
 namespace {
 
+using test::error_of;
+using test::contains;
+
 namespace fs = std::filesystem;
 
 std::string chunked(const std::string& bytes) {
   return hash_bytes({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).value;
-}
-
-// Run `fn`, expect it to throw E, and return the message.
-template <typename E, typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 class PackageBuilderTest : public ::testing::Test {

@@ -19,25 +19,10 @@
 namespace quilt {
 namespace {
 
+using test::error_of;
+using test::contains;
+
 namespace fs = std::filesystem;
-
-template <typename E, typename Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // Every regular file below `dir` (none when it does not exist).
 std::vector<std::string> files_below(const fs::path& dir) {
