@@ -286,21 +286,29 @@ void ColumnWriter::begin_page(const uint8_t *validity, int64_t count, int64_t nu
   nulls_ += nulls;
 }
 
-void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int64_t count,
-                               Encoding encoding, BlockList &out) {
+void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
+                               std::span<const uint8_t> tail, int64_t count, Encoding encoding,
+                               BlockList &out) {
   constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int32_t>::max());
-  if (raw.size() > kMax || count > std::numeric_limits<int32_t>::max()) {
-    throw InvalidArgument(column_message(column_, "a page of " + std::to_string(raw.size()) +
+  const size_t raw_size = raw.size() + tail.size();
+  if (raw_size > kMax || count > std::numeric_limits<int32_t>::max()) {
+    throw InvalidArgument(column_message(column_, "a page of " + std::to_string(raw_size) +
                                                       " bytes is over Parquet's 2 GiB limit"));
   }
-  std::span<const uint8_t> packed = scratch_->compressor->compress(raw);
-  if (packed.size() > kMax) {
+  const bool stored = options_.codec == Codec::kUncompressed;
+  std::span<const uint8_t> packed;
+  if (!stored) {
+    packed = tail.empty() ? scratch_->compressor->compress(raw)
+                          : scratch_->compressor->compress(raw, tail);
+  }
+  const size_t packed_size = stored ? raw_size : packed.size();
+  if (packed_size > kMax) {
     throw InvalidArgument(column_message(column_, "a compressed page is over 2 GiB"));
   }
   PageHeader header;
   header.type = type;
-  header.uncompressed_page_size = static_cast<int32_t>(raw.size());
-  header.compressed_page_size = static_cast<int32_t>(packed.size());
+  header.uncompressed_page_size = static_cast<int32_t>(raw_size);
+  header.compressed_page_size = static_cast<int32_t>(packed_size);
   if (type == PageType::kDictionaryPage) {
     header.dictionary_page_header.emplace();
     header.dictionary_page_header->num_values = static_cast<int32_t>(count);
@@ -314,21 +322,27 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int6
   writer.clear();
   write_page_header(writer, header);
   out.append(writer.bytes());
-  out.append(packed);
+  if (stored) {
+    out.append(raw);
+    out.append(tail);
+  } else {
+    out.append(packed);
+  }
   const auto header_size = static_cast<int64_t>(writer.bytes().size());
-  metadata_.total_uncompressed_size += header_size + static_cast<int64_t>(raw.size());
-  metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed.size());
+  metadata_.total_uncompressed_size += header_size + static_cast<int64_t>(raw_size);
+  metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed_size);
 }
 
-void ColumnWriter::finish_page(int64_t count, Encoding encoding) {
-  append_page(PageType::kDataPage, scratch_->page.bytes(), count, encoding, output_->data);
+void ColumnWriter::finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values) {
+  append_page(PageType::kDataPage, scratch_->page.bytes(), values, count, encoding,
+              output_->data);
   if (encoding == Encoding::kPlain) has_plain_ = true;
   if (encoding == Encoding::kRleDictionary) has_dictionary_ = true;
 }
 
 void ColumnWriter::write_dictionary_page(std::span<const uint8_t> plain, int64_t count) {
   output_->dictionary.clear();
-  append_page(PageType::kDictionaryPage, plain, count, Encoding::kPlain, output_->dictionary);
+  append_page(PageType::kDictionaryPage, plain, {}, count, Encoding::kPlain, output_->dictionary);
   has_dictionary_ = true;
 }
 

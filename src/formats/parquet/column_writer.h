@@ -274,7 +274,10 @@ class ColumnWriter {
   /// The page under construction: append the values after begin_page().
   ByteBuffer &page() { return scratch_->page; }
   /// Compress the page and append it with its header to the chunk.
-  void finish_page(int64_t count, Encoding encoding);
+  void finish_page(int64_t count, Encoding encoding) { finish_page(count, encoding, {}); }
+  /// Likewise for a page whose last bytes, after page(), are `values` where
+  /// they lie (a fixed-width column's own memory: not copied into the page).
+  void finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values);
   /// Compress a dictionary page holding `plain` (the PLAIN values) and make it
   /// the chunk's dictionary page.
   void write_dictionary_page(std::span<const uint8_t> plain, int64_t count);
@@ -298,8 +301,8 @@ class ColumnWriter {
   WriterScratch &scratch() { return *scratch_; }
 
  private:
-  void append_page(PageType type, std::span<const uint8_t> raw, int64_t count,
-                   Encoding encoding, BlockList &out);
+  void append_page(PageType type, std::span<const uint8_t> raw, std::span<const uint8_t> tail,
+                   int64_t count, Encoding encoding, BlockList &out);
 
   const Column &column_;
   ColumnWriterOptions options_;
