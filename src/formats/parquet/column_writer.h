@@ -100,7 +100,7 @@ class ByteBuffer {
 /// Not thread-safe.
 class BlockList {
  public:
-  static constexpr size_t kBlockSize = size_t{1} << 20;
+  static constexpr size_t kBlockSize = size_t{256} << 10;
 
   void append(std::span<const uint8_t> bytes);
   /// Forget the bytes, keeping the blocks.
