@@ -205,9 +205,7 @@ void check_offsets(const Column &column, int64_t begin, int64_t end) {
 
 ColumnWriter::ColumnWriter(const Column &column, PhysicalType type,
                            const ColumnWriterOptions &options)
-    : column_(column),
-      options_(options),
-      output_(acquire_chunk_output()) {
+    : column_(column), options_(options), output_(acquire_chunk_output()) {
   metadata_.type = type;
   metadata_.path_in_schema = {column.name()};
   metadata_.codec = options.codec;
@@ -292,8 +290,8 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
   constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   const size_t raw_size = raw.size() + tail.size();
   if (raw_size > kMax || count > std::numeric_limits<int32_t>::max()) {
-    throw InvalidArgument(column_message(column_, "a page of " + std::to_string(raw_size) +
-                                                      " bytes is over Parquet's 2 GiB limit"));
+    throw InvalidArgument(column_message(
+        column_, "a page of " + std::to_string(raw_size) + " bytes is over Parquet's 2 GiB limit"));
   }
   const bool stored = options_.codec == Codec::kUncompressed;
   std::span<const uint8_t> packed;
@@ -334,8 +332,7 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
 }
 
 void ColumnWriter::finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values) {
-  append_page(PageType::kDataPage, scratch_->page.bytes(), values, count, encoding,
-              output_->data);
+  append_page(PageType::kDataPage, scratch_->page.bytes(), values, count, encoding, output_->data);
   if (encoding == Encoding::kPlain) has_plain_ = true;
   if (encoding == Encoding::kRleDictionary) has_dictionary_ = true;
 }

@@ -59,7 +59,8 @@ inline uint64_t hash_bytes(std::string_view value) {
     b = load32(p + n - 4);
   } else if (n > 0) {
     a = static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16 |
-        static_cast<uint64_t>(static_cast<uint8_t>(p[n >> 1])) << 8 | static_cast<uint8_t>(p[n - 1]);
+        static_cast<uint64_t>(static_cast<uint8_t>(p[n >> 1])) << 8 |
+        static_cast<uint8_t>(p[n - 1]);
   }
   return mix(a ^ kK0 ^ n, b ^ kK1);
 }

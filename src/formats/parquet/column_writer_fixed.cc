@@ -122,9 +122,9 @@ class FixedColumnWriter final : public ColumnWriter {
           // The values are the PLAIN encoding as they lie: compressed from
           // there, not copied into the page.
           stats.add(values, b - a);
-          finish_page(b - a, Encoding::kPlain,
-                      {reinterpret_cast<const uint8_t *>(values),
-                       static_cast<size_t>(b - a) * sizeof(P)});
+          finish_page(
+              b - a, Encoding::kPlain,
+              {reinterpret_cast<const uint8_t *>(values), static_cast<size_t>(b - a) * sizeof(P)});
           a = b;
           continue;
         }

@@ -105,13 +105,13 @@ struct Pipeline {
   std::mutex mu;
   std::condition_variable cv;
   int64_t columns = 0;
-  int64_t total = 0;         // tasks: one per (row group, column), in file order
-  int64_t next = 0;          // the next task to claim; guarded by mu
-  int64_t emitted = 0;       // chunks given to the sink; guarded by mu
-  std::vector<uint8_t> done; // per task; guarded by mu
-  int running = 0;           // tasks helpers are running; guarded by mu
-  bool stop = false;         // guarded by mu
-  std::exception_ptr error;  // the first failure; guarded by mu
+  int64_t total = 0;          // tasks: one per (row group, column), in file order
+  int64_t next = 0;           // the next task to claim; guarded by mu
+  int64_t emitted = 0;        // chunks given to the sink; guarded by mu
+  std::vector<uint8_t> done;  // per task; guarded by mu
+  int running = 0;            // tasks helpers are running; guarded by mu
+  bool stop = false;          // guarded by mu
+  std::exception_ptr error;   // the first failure; guarded by mu
   const std::function<void(int64_t)> *encode = nullptr;  // used only while a task is claimed
 
   // Whether the next task may be claimed: there is one, and its column's
