@@ -43,14 +43,17 @@ struct ParquetWriteOptions {
   int64_t dictionary_page_size_limit = 1048576;
   /// Write min/max/null_count statistics for each column chunk.
   bool write_statistics = true;
-  /// Encode columns on this pool (null: on the calling thread only).
+  /// Encode column chunks on this pool and the calling thread, the sink being
+  /// called (on the calling thread) while later chunks are encoded; one pool
+  /// thread is left for the sink (null: all on the calling thread).
   ThreadPool* pool = nullptr;
 };
 
 /// Write `table` as a Parquet file into `sink`, front to back in one pass
 /// (the sink sees each byte once; nothing is read back). Memory beyond the
 /// table is about one row group's encoded pages; writer buffers are kept in a
-/// small process-wide cache (at most 128 MB) for the next write. When the
+/// small process-wide cache (at most 128 MB each for working buffers and for
+/// chunk pages) for the next write. When the
 /// table's metadata has no "pandas" key, one is written that makes pandas
 /// restore a RangeIndex and the column dtypes; other keys are written as is.
 ///

@@ -56,40 +56,50 @@ void BlockList::append(std::span<const uint8_t> bytes) {
 
 size_t WriterScratch::footprint() const {
   return page.capacity() + validity.capacity() + plain.capacity() + bits.capacity() +
-         dictionary.capacity() + data.capacity() + indices.capacity() * sizeof(uint32_t) +
+         indices.capacity() * sizeof(uint32_t) +
          2 * page.capacity();  // the compressor's buffer and the RLE encoders, roughly
 }
 
 namespace {
 
-// The scratch cache: at most kMaxCachedBytes, so a process that once wrote a
-// huge table does not keep its buffers forever.
+// The caches of scratches and outputs: at most kMaxCachedBytes each, so a
+// process that once wrote a huge table does not keep its buffers forever.
 constexpr size_t kMaxCachedBytes = size_t{128} << 20;
 
-struct ScratchCache {
+template <class T>
+struct Cache {
   std::mutex mu;
-  std::vector<std::unique_ptr<WriterScratch>> free;  // guarded by mu
-  size_t bytes = 0;                                  // guarded by mu
+  std::vector<std::unique_ptr<T>> free;  // guarded by mu
+  size_t bytes = 0;                      // guarded by mu
+
+  std::unique_ptr<T> take() {
+    std::lock_guard lock(mu);
+    if (free.empty()) return nullptr;
+    std::unique_ptr<T> item = std::move(free.back());
+    free.pop_back();
+    bytes -= item->footprint();
+    return item;
+  }
+  void give(std::unique_ptr<T> item) {
+    if (!item) return;
+    const size_t size = item->footprint();
+    std::lock_guard lock(mu);
+    if (bytes + size > kMaxCachedBytes) return;
+    bytes += size;
+    free.push_back(std::move(item));
+  }
 };
 
-ScratchCache &scratch_cache() {
-  static ScratchCache *cache = new ScratchCache;  // never destroyed: no exit-time order issue
+template <class T>
+Cache<T> &cache_of() {
+  static Cache<T> *cache = new Cache<T>;  // never destroyed: no exit-time order issue
   return *cache;
 }
 
 }  // namespace
 
 std::unique_ptr<WriterScratch> acquire_writer_scratch(Codec codec, int level) {
-  std::unique_ptr<WriterScratch> scratch;
-  {
-    ScratchCache &cache = scratch_cache();
-    std::lock_guard lock(cache.mu);
-    if (!cache.free.empty()) {
-      scratch = std::move(cache.free.back());
-      cache.free.pop_back();
-      cache.bytes -= scratch->footprint();
-    }
-  }
+  std::unique_ptr<WriterScratch> scratch = cache_of<WriterScratch>().take();
   if (!scratch) {
     scratch = std::make_unique<WriterScratch>();
     scratch->index_encoders.resize(33);
@@ -103,13 +113,19 @@ std::unique_ptr<WriterScratch> acquire_writer_scratch(Codec codec, int level) {
 }
 
 void release_writer_scratch(std::unique_ptr<WriterScratch> scratch) {
-  if (!scratch) return;
-  const size_t bytes = scratch->footprint();
-  ScratchCache &cache = scratch_cache();
-  std::lock_guard lock(cache.mu);
-  if (cache.bytes + bytes > kMaxCachedBytes) return;
-  cache.bytes += bytes;
-  cache.free.push_back(std::move(scratch));
+  cache_of<WriterScratch>().give(std::move(scratch));
+}
+
+std::unique_ptr<ChunkOutput> acquire_chunk_output() {
+  std::unique_ptr<ChunkOutput> output = cache_of<ChunkOutput>().take();
+  if (!output) return std::make_unique<ChunkOutput>();
+  output->dictionary.clear();
+  output->data.clear();
+  return output;
+}
+
+void release_chunk_output(std::unique_ptr<ChunkOutput> output) {
+  cache_of<ChunkOutput>().give(std::move(output));
 }
 
 void copy_bits(const uint8_t *src, int64_t offset, int64_t count, uint8_t *dst) {
@@ -189,23 +205,31 @@ void check_offsets(const Column &column, int64_t begin, int64_t end) {
 
 ColumnWriter::ColumnWriter(const Column &column, PhysicalType type,
                            const ColumnWriterOptions &options)
-    : column_(column),
-      options_(options),
-      scratch_(acquire_writer_scratch(options.codec, options.compression_level)) {
+    : column_(column), options_(options), output_(acquire_chunk_output()) {
   metadata_.type = type;
   metadata_.path_in_schema = {column.name()};
   metadata_.codec = options.codec;
 }
 
-ColumnWriter::~ColumnWriter() { release_writer_scratch(std::move(scratch_)); }
+ColumnWriter::~ColumnWriter() {
+  release_writer_scratch(std::move(scratch_));
+  release_chunk_output(std::move(output_));
+}
 
 int64_t ColumnWriter::batch_rows() const {
   return std::clamp<int64_t>(options_.data_page_size, 64, 8192);
 }
 
 void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
-  scratch_->dictionary.clear();
-  scratch_->data.clear();
+  output_->dictionary.clear();
+  output_->data.clear();
+  // The working buffers are held only while encoding, and given back even
+  // when encoding throws.
+  scratch_ = acquire_writer_scratch(options_.codec, options_.compression_level);
+  struct Release {
+    std::unique_ptr<WriterScratch> &scratch;
+    ~Release() { release_writer_scratch(std::move(scratch)); }
+  } release{scratch_};
   nulls_ = 0;
   has_plain_ = false;
   has_dictionary_ = false;
@@ -222,7 +246,7 @@ void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
   if (has_dictionary_) metadata_.encodings.push_back(Encoding::kRleDictionary);
   metadata_.dictionary_page_offset.reset();
   if (has_dictionary_) metadata_.dictionary_page_offset = 0;
-  metadata_.data_page_offset = static_cast<int64_t>(scratch_->dictionary.size());
+  metadata_.data_page_offset = static_cast<int64_t>(output_->dictionary.size());
   if (metadata_.statistics) metadata_.statistics->null_count = nulls_;
 }
 
@@ -260,21 +284,29 @@ void ColumnWriter::begin_page(const uint8_t *validity, int64_t count, int64_t nu
   nulls_ += nulls;
 }
 
-void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int64_t count,
-                               Encoding encoding, BlockList &out) {
+void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
+                               std::span<const uint8_t> tail, int64_t count, Encoding encoding,
+                               BlockList &out) {
   constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int32_t>::max());
-  if (raw.size() > kMax || count > std::numeric_limits<int32_t>::max()) {
-    throw InvalidArgument(column_message(column_, "a page of " + std::to_string(raw.size()) +
-                                                      " bytes is over Parquet's 2 GiB limit"));
+  const size_t raw_size = raw.size() + tail.size();
+  if (raw_size > kMax || count > std::numeric_limits<int32_t>::max()) {
+    throw InvalidArgument(column_message(
+        column_, "a page of " + std::to_string(raw_size) + " bytes is over Parquet's 2 GiB limit"));
   }
-  std::span<const uint8_t> packed = scratch_->compressor->compress(raw);
-  if (packed.size() > kMax) {
+  const bool stored = options_.codec == Codec::kUncompressed;
+  std::span<const uint8_t> packed;
+  if (!stored) {
+    packed = tail.empty() ? scratch_->compressor->compress(raw)
+                          : scratch_->compressor->compress(raw, tail);
+  }
+  const size_t packed_size = stored ? raw_size : packed.size();
+  if (packed_size > kMax) {
     throw InvalidArgument(column_message(column_, "a compressed page is over 2 GiB"));
   }
   PageHeader header;
   header.type = type;
-  header.uncompressed_page_size = static_cast<int32_t>(raw.size());
-  header.compressed_page_size = static_cast<int32_t>(packed.size());
+  header.uncompressed_page_size = static_cast<int32_t>(raw_size);
+  header.compressed_page_size = static_cast<int32_t>(packed_size);
   if (type == PageType::kDictionaryPage) {
     header.dictionary_page_header.emplace();
     header.dictionary_page_header->num_values = static_cast<int32_t>(count);
@@ -288,21 +320,26 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw, int6
   writer.clear();
   write_page_header(writer, header);
   out.append(writer.bytes());
-  out.append(packed);
+  if (stored) {
+    out.append(raw);
+    out.append(tail);
+  } else {
+    out.append(packed);
+  }
   const auto header_size = static_cast<int64_t>(writer.bytes().size());
-  metadata_.total_uncompressed_size += header_size + static_cast<int64_t>(raw.size());
-  metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed.size());
+  metadata_.total_uncompressed_size += header_size + static_cast<int64_t>(raw_size);
+  metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed_size);
 }
 
-void ColumnWriter::finish_page(int64_t count, Encoding encoding) {
-  append_page(PageType::kDataPage, scratch_->page.bytes(), count, encoding, scratch_->data);
+void ColumnWriter::finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values) {
+  append_page(PageType::kDataPage, scratch_->page.bytes(), values, count, encoding, output_->data);
   if (encoding == Encoding::kPlain) has_plain_ = true;
   if (encoding == Encoding::kRleDictionary) has_dictionary_ = true;
 }
 
 void ColumnWriter::write_dictionary_page(std::span<const uint8_t> plain, int64_t count) {
-  scratch_->dictionary.clear();
-  append_page(PageType::kDictionaryPage, plain, count, Encoding::kPlain, scratch_->dictionary);
+  output_->dictionary.clear();
+  append_page(PageType::kDictionaryPage, plain, {}, count, Encoding::kPlain, output_->dictionary);
   has_dictionary_ = true;
 }
 

@@ -3,9 +3,11 @@
 // Column chunks for the Parquet writer. One ColumnWriter per table column lives
 // for the whole file: write_chunk() encodes the rows of one row group into
 // pages held by the writer, and the file writer then passes those bytes to the
-// sink. Every buffer (page, levels, indices, compressor output, the chunk
-// itself) is kept from chunk to chunk: allocating and first-touching fresh
-// memory is what makes writers slow on the machines we run on.
+// sink. Every buffer is reused: the working ones (page, levels, indices,
+// compressor output) come from a cache for each chunk, so only as many exist
+// as chunks are encoded at once, and the chunk's pages stay with the writer.
+// Allocating and first-touching fresh memory is what makes writers slow on
+// the machines we run on.
 //
 // One class per physical representation (column_writer_fixed.cc: INT32, INT64,
 // FLOAT, DOUBLE and BOOLEAN; column_writer_byte_array.cc: BYTE_ARRAY with
@@ -98,7 +100,7 @@ class ByteBuffer {
 /// Not thread-safe.
 class BlockList {
  public:
-  static constexpr size_t kBlockSize = size_t{1} << 20;
+  static constexpr size_t kBlockSize = size_t{256} << 10;
 
   void append(std::span<const uint8_t> bytes);
   /// Forget the bytes, keeping the blocks.
@@ -121,11 +123,12 @@ class BlockList {
   size_t size_ = 0;
 };
 
-/// The buffers of one column writer. They outlive the writer: released to a
-/// small process-wide cache and handed to the next writer, so that writing
-/// table after table touches no fresh memory (first touch of fresh memory runs
-/// at about 0.23 GB/s on the machines we run on; about 40 MB per 1M-row row
-/// group of the benchmark table).
+/// The working buffers of a column writer while it encodes one chunk. They
+/// outlive the writer and the chunk: taken from a small process-wide cache for
+/// each write_chunk() and given back after it, so that only as many exist as
+/// chunks are encoded at once, and writing table after table touches no fresh
+/// memory (first touch of fresh memory runs at about 0.23 GB/s on the machines
+/// we run on).
 struct WriterScratch {
   std::unique_ptr<Compressor> compressor;
   Codec codec = Codec::kUncompressed;
@@ -135,8 +138,6 @@ struct WriterScratch {
   ByteBuffer validity;
   ByteBuffer plain;
   ByteBuffer bits;
-  BlockList dictionary;
-  BlockList data;
   std::vector<std::unique_ptr<RleEncoder>> index_encoders;
   std::vector<uint32_t> indices;
 
@@ -144,11 +145,25 @@ struct WriterScratch {
   size_t footprint() const;
 };
 
+/// The encoded pages of a column chunk, held by the writer until the next
+/// chunk (about the chunk's compressed size), and cached as WriterScratch is.
+struct ChunkOutput {
+  BlockList dictionary;
+  BlockList data;
+
+  /// Return the bytes this output holds.
+  size_t footprint() const { return dictionary.capacity() + data.capacity(); }
+};
+
 /// Return a scratch from the cache (or a new one) with a compressor for
 /// `codec` at `level`.
 std::unique_ptr<WriterScratch> acquire_writer_scratch(Codec codec, int level);
 /// Give `scratch` back to the cache; it is freed when the cache is full.
 void release_writer_scratch(std::unique_ptr<WriterScratch> scratch);
+/// Return an output from the cache (or a new one), empty.
+std::unique_ptr<ChunkOutput> acquire_chunk_output();
+/// Give `output` back to the cache; it is freed when the cache is full.
+void release_chunk_output(std::unique_ptr<ChunkOutput> output);
 
 /// Copy `count` bits starting at bit `offset` of the LSB-first bitmap `src` to
 /// `dst` starting at bit 0; bits of the last byte past `count` are zeroed.
@@ -235,8 +250,8 @@ class ColumnWriter {
 
   /// The chunk's bytes, to be written in this order: the dictionary page with
   /// its header (empty when the chunk has none), then the data pages.
-  const BlockList &dictionary_page() const { return scratch_->dictionary; }
-  const BlockList &data_pages() const { return scratch_->data; }
+  const BlockList &dictionary_page() const { return output_->dictionary; }
+  const BlockList &data_pages() const { return output_->data; }
   /// The chunk's metadata, with offsets counted from the chunk's first byte.
   const ColumnMetaData &metadata() const { return metadata_; }
 
@@ -259,7 +274,10 @@ class ColumnWriter {
   /// The page under construction: append the values after begin_page().
   ByteBuffer &page() { return scratch_->page; }
   /// Compress the page and append it with its header to the chunk.
-  void finish_page(int64_t count, Encoding encoding);
+  void finish_page(int64_t count, Encoding encoding) { finish_page(count, encoding, {}); }
+  /// Likewise for a page whose last bytes, after page(), are `values` where
+  /// they lie (a fixed-width column's own memory: not copied into the page).
+  void finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values);
   /// Compress a dictionary page holding `plain` (the PLAIN values) and make it
   /// the chunk's dictionary page.
   void write_dictionary_page(std::span<const uint8_t> plain, int64_t count);
@@ -283,13 +301,14 @@ class ColumnWriter {
   WriterScratch &scratch() { return *scratch_; }
 
  private:
-  void append_page(PageType type, std::span<const uint8_t> raw, int64_t count,
-                   Encoding encoding, BlockList &out);
+  void append_page(PageType type, std::span<const uint8_t> raw, std::span<const uint8_t> tail,
+                   int64_t count, Encoding encoding, BlockList &out);
 
   const Column &column_;
   ColumnWriterOptions options_;
   ColumnMetaData metadata_;
-  std::unique_ptr<WriterScratch> scratch_;
+  std::unique_ptr<ChunkOutput> output_;
+  std::unique_ptr<WriterScratch> scratch_;  // only within write_chunk()
   int64_t nulls_ = 0;
   bool has_plain_ = false;
   bool has_dictionary_ = false;

@@ -117,6 +117,18 @@ class FixedColumnWriter final : public ColumnWriter {
       const uint8_t *validity = page_validity(a, b, &nulls);
       const S *values = indices_ ? scratch_.data() : values_ + a;
       begin_page(validity, b - a, nulls);
+      if constexpr (std::is_same_v<S, P>) {
+        if (validity == nullptr) {
+          // The values are the PLAIN encoding as they lie: compressed from
+          // there, not copied into the page.
+          stats.add(values, b - a);
+          finish_page(
+              b - a, Encoding::kPlain,
+              {reinterpret_cast<const uint8_t *>(values), static_cast<size_t>(b - a) * sizeof(P)});
+          a = b;
+          continue;
+        }
+      }
       put_values(values, b - a, validity, nulls, stats);
       finish_page(b - a, Encoding::kPlain);
       a = b;

@@ -1,9 +1,11 @@
 #include "formats/parquet/compression.h"
 
+#include <snappy-sinksource.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -155,6 +157,50 @@ std::span<const uint8_t> Compressor::compress(std::span<const uint8_t> input) {
     }
   }
   return {buffer_.data(), size};
+}
+
+namespace {
+
+// Two byte ranges read as one stream by snappy, without joining them.
+class TwoPieceSource final : public snappy::Source {
+ public:
+  TwoPieceSource(std::span<const uint8_t> head, std::span<const uint8_t> tail)
+      : head_(head), tail_(tail) {}
+  size_t Available() const override { return head_.size() + tail_.size(); }
+  const char *Peek(size_t *length) override {
+    std::span<const uint8_t> piece = head_.empty() ? tail_ : head_;
+    *length = piece.size();
+    return reinterpret_cast<const char *>(piece.data());
+  }
+  void Skip(size_t n) override {
+    const size_t from_head = std::min(n, head_.size());
+    head_ = head_.subspan(from_head);
+    tail_ = tail_.subspan(n - from_head);
+  }
+
+ private:
+  std::span<const uint8_t> head_;
+  std::span<const uint8_t> tail_;
+};
+
+}  // namespace
+
+std::span<const uint8_t> Compressor::compress(std::span<const uint8_t> head,
+                                              std::span<const uint8_t> tail) {
+  if (codec_ == Codec::kSnappy) {
+    // Snappy compresses 64 KiB blocks of the stream independently, copying
+    // only a block that straddles the two pieces: the same bytes as
+    // RawCompress of the joined input.
+    buffer_.resize(snappy::MaxCompressedLength(head.size() + tail.size()));
+    TwoPieceSource source(head, tail);
+    snappy::UncheckedByteArraySink sink(reinterpret_cast<char *>(buffer_.data()));
+    const size_t size = snappy::Compress(&source, &sink);
+    return {buffer_.data(), size};
+  }
+  joined_.resize(head.size() + tail.size());
+  if (!head.empty()) std::memcpy(joined_.data(), head.data(), head.size());
+  if (!tail.empty()) std::memcpy(joined_.data() + head.size(), tail.data(), tail.size());
+  return compress(joined_);
 }
 
 void decompress(Codec codec, std::span<const uint8_t> input, std::span<uint8_t> output) {

@@ -38,6 +38,11 @@ class Compressor {
   /// Return `input` compressed. The view stays valid until the next call or
   /// destruction. For kUncompressed it is `input` itself.
   std::span<const uint8_t> compress(std::span<const uint8_t> input);
+  /// Return `head` followed by `tail` compressed: the bytes compress() gives
+  /// for their concatenation. Snappy reads `tail` where it lies (a page's
+  /// values need not be copied behind its levels first); the other codecs
+  /// join the two in a buffer. Unlike compress(), never returns its input.
+  std::span<const uint8_t> compress(std::span<const uint8_t> head, std::span<const uint8_t> tail);
 
   Codec codec() const { return codec_; }
 
@@ -46,6 +51,7 @@ class Compressor {
   Codec codec_;
   int level_;
   std::vector<uint8_t> buffer_;
+  std::vector<uint8_t> joined_;  // head and tail together, for codecs that need one input
   std::unique_ptr<ZstdContext> zstd_;
 };
 

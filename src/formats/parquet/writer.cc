@@ -1,18 +1,22 @@
 // The Parquet file writer: "PAR1", then for each row group the column chunks
 // in column order, then the footer (FileMetaData, compact protocol), its
-// length and "PAR1". Columns of a row group are encoded in parallel into
-// buffers their writers keep for the whole file; the bytes then go to the sink
-// front to back, and nothing is read back. Memory beyond the table is about
-// one row group of encoded pages.
+// length and "PAR1". With a pool, column chunks are encoded in parallel, into
+// buffers their writers keep for the whole file, and each chunk goes to the
+// sink, front to back, as soon as it and those before it are done, while
+// later chunks are encoded (encode_pipelined). Nothing is read back. Memory
+// beyond the table is about one row group of encoded pages.
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -94,6 +98,109 @@ void emit(const ByteSink &sink, const parquet::BlockList &blocks, int64_t &offse
   blocks.for_each([&](std::span<const uint8_t> bytes) { emit(sink, bytes, offset); });
 }
 
+// What a pipelined write shares with its helper tasks. Held by shared_ptr: a
+// helper may start only after the write is over, and must then find nothing
+// to do rather than a dangling reference.
+struct Pipeline {
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t columns = 0;
+  int64_t total = 0;          // tasks: one per (row group, column), in file order
+  int64_t next = 0;           // the next task to claim; guarded by mu
+  int64_t emitted = 0;        // chunks given to the sink; guarded by mu
+  std::vector<uint8_t> done;  // per task; guarded by mu
+  int running = 0;            // tasks helpers are running; guarded by mu
+  bool stop = false;          // guarded by mu
+  std::exception_ptr error;   // the first failure; guarded by mu
+  const std::function<void(int64_t)> *encode = nullptr;  // used only while a task is claimed
+
+  // Whether the next task may be claimed: there is one, and its column's
+  // writer is free (the column's chunk of the row group before has gone to
+  // the sink).
+  bool can_claim() const { return !stop && next < total && next < emitted + columns; }
+
+  // Run task `task` (claimed under `lock`), then mark it done.
+  void run(int64_t task, std::unique_lock<std::mutex> &lock) {
+    lock.unlock();
+    std::exception_ptr failure;
+    try {
+      (*encode)(task);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    lock.lock();
+    if (failure) {
+      if (!error) error = failure;
+      stop = true;
+    }
+    done[static_cast<size_t>(task)] = 1;
+    cv.notify_all();
+  }
+};
+
+void run_helper(const std::shared_ptr<Pipeline> &p) {
+  std::unique_lock lock(p->mu);
+  for (;;) {
+    if (p->stop || p->next >= p->total) return;
+    if (!p->can_claim()) {
+      p->cv.wait(lock);
+      continue;
+    }
+    const int64_t task = p->next++;
+    ++p->running;
+    p->run(task, lock);
+    --p->running;
+    p->cv.notify_all();
+  }
+}
+
+// Run encode(task) for task = group * columns + column, over `groups` row
+// groups, on the pool and the calling thread, and emit(task) for each in
+// order on the calling thread as soon as it is encoded. There is no barrier
+// per row group: a column's next chunk is encoded as soon as its writer's
+// chunk has gone to the sink, so the sink overlaps encoding and short columns
+// do not leave threads idle, while at most one chunk per column (about a row
+// group) is in flight. One pool thread is left free for the sink (a hasher
+// hashes on the pool).
+void encode_pipelined(ThreadPool &pool, int64_t groups, size_t columns,
+                      const std::function<void(int64_t)> &encode,
+                      const std::function<void(int64_t)> &emit) {
+  auto p = std::make_shared<Pipeline>();
+  p->columns = static_cast<int64_t>(columns);
+  p->total = groups * p->columns;
+  p->done.assign(static_cast<size_t>(p->total), 0);
+  p->encode = &encode;
+  const size_t helpers = std::max<size_t>(1, pool.size() - 1);
+  for (size_t h = 0; h < helpers; ++h) pool.submit([p] { run_helper(p); });
+
+  std::unique_lock lock(p->mu);
+  while (p->emitted < p->total && !p->error) {
+    if (p->done[static_cast<size_t>(p->emitted)]) {
+      const int64_t task = p->emitted;
+      lock.unlock();
+      std::exception_ptr failure;
+      try {
+        emit(task);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      lock.lock();
+      if (failure && !p->error) p->error = failure;
+      ++p->emitted;
+      p->cv.notify_all();
+    } else if (p->can_claim()) {
+      p->run(p->next++, lock);
+    } else {
+      p->cv.wait(lock);
+    }
+  }
+  // Helpers still running a task use the writers: wait for them.
+  p->stop = true;
+  p->cv.notify_all();
+  p->cv.wait(lock, [&] { return p->running == 0; });
+  if (p->error) std::rethrow_exception(p->error);
+}
+
 }  // namespace
 
 std::optional<ParquetCompression> parse_parquet_compression(std::string_view name) {
@@ -156,33 +263,49 @@ void write_parquet(const Table &table, const ByteSink &sink, const ParquetWriteO
   // A table without columns holds its rows in no row group: there is no
   // column chunk to put them in. Readers take num_rows from the footer.
   const int64_t rows = writers.empty() ? 0 : table.num_rows();
-  for (int64_t begin = 0; begin < rows; begin += options.row_group_size) {
-    const int64_t end = std::min(rows, begin + options.row_group_size);
-    auto encode = [&](size_t i) { writers[i]->write_chunk(begin, end); };
-    if (options.pool != nullptr && writers.size() > 1) {
-      options.pool->parallel_for(writers.size(), encode);
-    } else {
-      for (size_t i = 0; i < writers.size(); ++i) encode(i);
+  const int64_t groups = rows == 0 ? 0 : (rows - 1) / options.row_group_size + 1;
+  const auto columns = static_cast<int64_t>(writers.size());
+  RowGroup group;
+  int64_t compressed = 0;
+  // Task t is column t % columns of row group t / columns, in file order.
+  auto emit_chunk = [&](int64_t task) {
+    const int64_t index = task / columns;
+    const auto c = static_cast<size_t>(task % columns);
+    if (c == 0) {
+      const int64_t begin = index * options.row_group_size;
+      group = RowGroup();
+      group.num_rows = std::min(rows, begin + options.row_group_size) - begin;
+      group.file_offset = offset;
+      group.ordinal = static_cast<int16_t>(footer.row_groups.size());
+      compressed = 0;
     }
-
-    RowGroup group;
-    group.num_rows = end - begin;
-    group.file_offset = offset;
-    group.ordinal = static_cast<int16_t>(footer.row_groups.size());
-    int64_t compressed = 0;
-    for (const auto &writer : writers) {
-      const int64_t start = offset;
-      emit(sink, writer->dictionary_page(), offset);
-      emit(sink, writer->data_pages(), offset);
-      ColumnMetaData meta = writer->metadata();
-      meta.data_page_offset += start;
-      if (meta.dictionary_page_offset) *meta.dictionary_page_offset += start;
-      group.total_byte_size += meta.total_uncompressed_size;
-      compressed += meta.total_compressed_size;
-      group.columns.push_back({.file_path = std::nullopt, .file_offset = start, .meta_data = meta});
+    const ColumnWriter &writer = *writers[c];
+    const int64_t start = offset;
+    emit(sink, writer.dictionary_page(), offset);
+    emit(sink, writer.data_pages(), offset);
+    ColumnMetaData meta = writer.metadata();
+    meta.data_page_offset += start;
+    if (meta.dictionary_page_offset) *meta.dictionary_page_offset += start;
+    group.total_byte_size += meta.total_uncompressed_size;
+    compressed += meta.total_compressed_size;
+    group.columns.push_back({.file_path = std::nullopt, .file_offset = start, .meta_data = meta});
+    if (c + 1 == writers.size()) {
+      group.total_compressed_size = compressed;
+      footer.row_groups.push_back(std::move(group));
     }
-    group.total_compressed_size = compressed;
-    footer.row_groups.push_back(std::move(group));
+  };
+  auto encode = [&](int64_t task) {
+    const int64_t begin = task / columns * options.row_group_size;
+    writers[static_cast<size_t>(task % columns)]->write_chunk(
+        begin, std::min(rows, begin + options.row_group_size));
+  };
+  if (options.pool != nullptr && columns > 0 && rows > 0) {
+    encode_pipelined(*options.pool, groups, writers.size(), encode, emit_chunk);
+  } else {
+    for (int64_t task = 0; task < groups * columns; ++task) {
+      encode(task);
+      emit_chunk(task);
+    }
   }
   if (footer.row_groups.size() > 32767) {
     // RowGroup.ordinal is an i16; past it, leave ordinals out (they are optional).

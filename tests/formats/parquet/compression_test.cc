@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -32,6 +33,32 @@ TEST(ParquetCompression, RoundTripsEveryCodec) {
       std::vector<uint8_t> output(n);
       decompress(codec, packed, output);
       EXPECT_EQ(output, input) << codec_name(codec) << " n=" << n;
+    }
+  }
+}
+
+// A page's values are compressed where they lie, behind its levels: the bytes
+// must be those of compressing the two joined (snappy reads 64 KiB blocks, so
+// heads and tails that straddle a block boundary are tried).
+TEST(ParquetCompression, TwoPiecesCompressAsTheirConcatenation) {
+  const std::vector<uint8_t> all = sample(300000);
+  for (Codec codec : kAll) {
+    Compressor joined(codec);
+    Compressor pieces(codec);
+    for (size_t head : {size_t{0}, size_t{6}, size_t{65536}, size_t{70000}}) {
+      for (size_t n : {head, head + 1, head + 65530, size_t{300000}}) {
+        const std::span<const uint8_t> input(all.data(), n);
+        const std::vector<uint8_t> expected = [&] {
+          std::span<const uint8_t> packed = joined.compress(input);
+          return std::vector<uint8_t>(packed.begin(), packed.end());
+        }();
+        std::span<const uint8_t> packed = pieces.compress(input.first(head), input.subspan(head));
+        EXPECT_EQ(std::vector<uint8_t>(packed.begin(), packed.end()), expected)
+            << codec_name(codec) << " head=" << head << " n=" << n;
+        std::vector<uint8_t> output(n);
+        decompress(codec, packed, output);
+        EXPECT_TRUE(std::equal(output.begin(), output.end(), input.begin()));
+      }
     }
   }
 }

@@ -249,3 +249,43 @@ TEST(ParquetWriterMetadata, SameBytesWithAndWithoutAPoolAndThroughASink) {
 
 }  // namespace
 }  // namespace quilt::test
+
+namespace quilt::test {
+namespace {
+
+// With a pool, row groups are encoded while earlier ones go to the sink: a
+// failure in either, in a late row group, still comes out of write_parquet
+// (after the pool's tasks are done with the table), and names the column.
+TEST(ParquetWriterMetadata, PipelinedFailuresComeOut) {
+  ThreadPool pool(2);
+  const ParquetWriteOptions options{.row_group_size = 100, .pool = &pool};
+  std::vector<int32_t> codes(1000, 1);
+  codes[950] = 7;  // in the 10th row group
+  ColumnBuffers buffers;
+  buffers.values = Buffer::from_vector(codes);
+  buffers.dictionary = std::make_shared<const Column>(Column::from_strings("d", {"a", "b"}));
+  Column bad = Column::make("codes", DataType::dictionary(DataType::int32(), DataType::string()),
+                            1000, std::move(buffers));
+  std::vector<int64_t> numbers(1000, 5);
+  Table table = Table::make({Column::from_values("n", numbers), bad});
+  size_t seen = 0;
+  try {
+    write_parquet(table, [&](std::span<const uint8_t> bytes) { seen += bytes.size(); }, options);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("'codes'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("row 950"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(seen, 0u);  // earlier row groups went out before the failure
+
+  Table good = Table::make({Column::from_values("n", numbers)});
+  int calls = 0;
+  auto failing = [&](std::span<const uint8_t>) {
+    if (++calls == 3) throw IoError("disk full");
+  };
+  EXPECT_THROW(write_parquet(good, failing, options), IoError);
+  EXPECT_EQ(calls, 3);  // nothing is written after the failure
+}
+
+}  // namespace
+}  // namespace quilt::test
