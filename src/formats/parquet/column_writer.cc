@@ -163,6 +163,24 @@ int64_t count_set_bits(const uint8_t *bits, int64_t count) {
   return total;
 }
 
+const uint8_t *DictionaryIndexReader::page_validity(int64_t begin, int64_t end, ByteBuffer &bits,
+                                                    int64_t *nulls) const {
+  const int64_t count = end - begin;
+  const size_t bytes = static_cast<size_t>((count + 7) / 8 + 8);
+  bits.clear();
+  uint8_t *out = bits.grow(bytes);
+  std::memset(out, 0, bytes);
+  *nulls = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    if (is_valid(begin + k)) {
+      out[k >> 3] |= static_cast<uint8_t>(1u << (k & 7));
+    } else {
+      ++*nulls;
+    }
+  }
+  return *nulls == 0 ? nullptr : out;
+}
+
 DictionaryIndexReader::DictionaryIndexReader(const Column &column)
     : column_(&column),
       dictionary_length_(column.dictionary().length()),

@@ -214,6 +214,11 @@ class DictionaryIndexReader {
   /// only buffer sizes; a bad index must not become a read past the buffer).
   void check_range(int64_t begin, int64_t end) const;
 
+  /// Build into `bits` the validity of rows [begin, end) (a null index or an
+  /// index of a null dictionary entry is a null), store the null count in
+  /// `*nulls`, and return the bitmap, or nullptr when there is no null.
+  const uint8_t *page_validity(int64_t begin, int64_t end, ByteBuffer &bits, int64_t *nulls) const;
+
   /// Whether some row may be null (an index or a dictionary entry).
   bool may_have_nulls() const { return validity_ != nullptr || dict_validity_ != nullptr; }
   /// Whether some dictionary entry is null.

@@ -309,20 +309,7 @@ class BoolColumnWriter final : public ColumnWriter {
 
   const uint8_t *page_validity(int64_t begin, int64_t end, int64_t *nulls) override {
     if (!indices_) return ColumnWriter::page_validity(begin, end, nulls);
-    const int64_t count = end - begin;
-    ByteBuffer &bits = validity_scratch();
-    bits.clear();
-    uint8_t *out = bits.grow(static_cast<size_t>((count + 7) / 8 + 8));
-    std::memset(out, 0, static_cast<size_t>((count + 7) / 8 + 8));
-    *nulls = 0;
-    for (int64_t k = 0; k < count; ++k) {
-      if (indices_->is_valid(begin + k)) {
-        out[k >> 3] |= static_cast<uint8_t>(1u << (k & 7));
-      } else {
-        ++*nulls;
-      }
-    }
-    return *nulls == 0 ? nullptr : out;
+    return indices_->page_validity(begin, end, validity_scratch(), nulls);
   }
 
   std::optional<DictionaryIndexReader> indices_;
