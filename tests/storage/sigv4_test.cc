@@ -1,0 +1,170 @@
+#include "storage/s3/sigv4.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "quilt/errors.h"
+
+// Expected values come from the examples AWS publishes: the IAM ListUsers example of the SigV4
+// guide ("Create a signed AWS API request") and the S3 API reference pages "Signature
+// Calculations for the Authorization Header: Transferring Payload in a Single Chunk" and
+// "Authenticating Requests: Using Query Parameters".
+
+namespace quilt::test {
+namespace {
+
+using s3::Credentials;
+using s3::Request;
+using s3::SigningScope;
+
+const Credentials kS3Keys{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", {}};
+const SigningScope kS3Scope{"us-east-1", "s3", "20130524T000000Z"};
+constexpr const char* kBucketHost = "examplebucket.s3.amazonaws.com";
+
+std::string header_value(const std::vector<s3::Header>& headers, const std::string& name) {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return "<absent>";
+}
+
+TEST(SigV4, IamListUsersExample) {
+  Request request{.method = "GET",
+                  .path = "/",
+                  .query = {{"Action", "ListUsers"}, {"Version", "2010-05-08"}},
+                  .headers = {{"Host", "iam.amazonaws.com"},
+                              {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}};
+  Credentials keys{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}};
+  auto signed_request = s3::sign(request, keys, {"us-east-1", "iam", "20150830T123600Z"});
+
+  EXPECT_EQ(signed_request.canonical_request,
+            "GET\n/\nAction=ListUsers&Version=2010-05-08\n"
+            "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
+            "host:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+            "content-type;host;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(signed_request.string_to_sign,
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+            "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59");
+  EXPECT_EQ(signed_request.signature,
+            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+  // IAM takes no x-amz-content-sha256 header: only S3 does.
+  EXPECT_EQ(header_value(signed_request.headers, "X-Amz-Content-SHA256"), "<absent>");
+  EXPECT_EQ(header_value(signed_request.headers, "X-Amz-Date"), "20150830T123600Z");
+  EXPECT_EQ(header_value(signed_request.headers, "Authorization"),
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request,"
+            "SignedHeaders=content-type;host;x-amz-date,"
+            "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+}
+
+TEST(SigV4, S3GetObjectExample) {
+  Request request{.path = "/test.txt",
+                  .query = {},
+                  .headers = {{"Host", kBucketHost}, {"Range", "bytes=0-9"}}};
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+
+  EXPECT_EQ(signed_request.canonical_request,
+            "GET\n/test.txt\n\n"
+            "host:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+            "x-amz-content-sha256:"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+            "x-amz-date:20130524T000000Z\n\n"
+            "host;range;x-amz-content-sha256;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(signed_request.string_to_sign,
+            "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
+            "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
+  EXPECT_EQ(signed_request.signature,
+            "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  EXPECT_EQ(header_value(signed_request.headers, "Authorization"),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+            "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+            "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+  EXPECT_EQ(header_value(signed_request.headers, "X-Amz-Content-SHA256"), s3::kEmptyPayloadHash);
+  // Authorization comes last, after the headers it signs.
+  EXPECT_EQ(signed_request.headers.back().first, "Authorization");
+}
+
+TEST(SigV4, S3PutObjectExample) {
+  Request request{.method = "PUT",
+                  .path = "/test$file.text",
+                  .query = {},
+                  .headers = {{"Host", kBucketHost},
+                              {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                              {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
+                  .payload_hash = s3::payload_hash("Welcome to Amazon S3.")};
+  EXPECT_EQ(request.payload_hash,
+            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+
+  EXPECT_EQ(signed_request.canonical_request,
+            "PUT\n/test%24file.text\n\n"
+            "date:Fri, 24 May 2013 00:00:00 GMT\n"
+            "host:examplebucket.s3.amazonaws.com\n"
+            "x-amz-content-sha256:"
+            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072\n"
+            "x-amz-date:20130524T000000Z\nx-amz-storage-class:REDUCED_REDUNDANCY\n\n"
+            "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class\n"
+            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  EXPECT_EQ(signed_request.signature,
+            "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+  EXPECT_EQ(s3::encode_path(request.path), "/test%24file.text");
+}
+
+TEST(SigV4, S3GetBucketLifecycleExample) {
+  Request request{.path = "/", .query = {{"lifecycle", ""}}, .headers = {{"Host", kBucketHost}}};
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+
+  EXPECT_EQ(signed_request.canonical_request,
+            "GET\n/\nlifecycle=\n"
+            "host:examplebucket.s3.amazonaws.com\n"
+            "x-amz-content-sha256:"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+            "x-amz-date:20130524T000000Z\n\n"
+            "host;x-amz-content-sha256;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(signed_request.signature,
+            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
+}
+
+TEST(SigV4, S3ListObjectsExample) {
+  // Given out of order on purpose: the canonical query is sorted.
+  Request request{.path = "/",
+                  .query = {{"prefix", "J"}, {"max-keys", "2"}},
+                  .headers = {{"Host", kBucketHost}}};
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+
+  EXPECT_EQ(signed_request.canonical_request.substr(0, 26), "GET\n/\nmax-keys=2&prefix=J\n");
+  EXPECT_EQ(signed_request.signature,
+            "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+}
+
+TEST(SigV4, S3PresignedUrlExample) {
+  Request request{.path = "/test.txt",
+                  .query = {},
+                  .headers = {{"Host", kBucketHost}},
+                  .payload_hash = std::string(s3::kUnsignedPayload)};
+  auto presigned = s3::presign(request, kS3Keys, kS3Scope, 86400);
+
+  EXPECT_EQ(presigned.canonical_request,
+            "GET\n/test.txt\n"
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+            "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\n"
+            "host:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD");
+  EXPECT_EQ(presigned.signature,
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  EXPECT_EQ(presigned.query_string,
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+            "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"
+            "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+            "&X-Amz-SignedHeaders=host");
+  ASSERT_EQ(presigned.query.size(), 6u);
+  EXPECT_EQ(presigned.query.back().first, "X-Amz-Signature");
+}
+
+}  // namespace
+}  // namespace quilt::test
