@@ -31,11 +31,12 @@ std::string header_value(const std::vector<s3::Header>& headers, const std::stri
 }
 
 TEST(SigV4, IamListUsersExample) {
-  Request request{.method = "GET",
-                  .path = "/",
-                  .query = {{"Action", "ListUsers"}, {"Version", "2010-05-08"}},
-                  .headers = {{"Host", "iam.amazonaws.com"},
-                              {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}};
+  Request request{
+      .method = "GET",
+      .path = "/",
+      .query = {{"Action", "ListUsers"}, {"Version", "2010-05-08"}},
+      .headers = {{"Host", "iam.amazonaws.com"},
+                  {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}};
   Credentials keys{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}};
   auto signed_request = s3::sign(request, keys, {"us-east-1", "iam", "20150830T123600Z"});
 
@@ -60,9 +61,8 @@ TEST(SigV4, IamListUsersExample) {
 }
 
 TEST(SigV4, S3GetObjectExample) {
-  Request request{.path = "/test.txt",
-                  .query = {},
-                  .headers = {{"Host", kBucketHost}, {"Range", "bytes=0-9"}}};
+  Request request{
+      .path = "/test.txt", .query = {}, .headers = {{"Host", kBucketHost}, {"Range", "bytes=0-9"}}};
   auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
 
   EXPECT_EQ(signed_request.canonical_request,
@@ -164,6 +164,170 @@ TEST(SigV4, S3PresignedUrlExample) {
             "&X-Amz-SignedHeaders=host");
   ASSERT_EQ(presigned.query.size(), 6u);
   EXPECT_EQ(presigned.query.back().first, "X-Amz-Signature");
+}
+
+// The canonical request line at `index` (0: method, 1: path, 2: query, 3...: headers).
+std::string line_of(const std::string& text, size_t index) {
+  size_t begin = 0;
+  for (size_t i = 0; i < index; ++i) begin = text.find('\n', begin) + 1;
+  return text.substr(begin, text.find('\n', begin) - begin);
+}
+
+Request bucket_request(std::string path, std::vector<s3::QueryParam> query = {}) {
+  return Request{
+      .path = std::move(path), .query = std::move(query), .headers = {{"Host", kBucketHost}}};
+}
+
+TEST(SigV4, UriEncodeKeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(s3::uri_encode("AZaz09-_.~", false), "AZaz09-_.~");
+  EXPECT_EQ(s3::uri_encode("a b/\xC3\xBC+?=&", false), "a%20b%2F%C3%BC%2B%3F%3D%26");
+  EXPECT_EQ(s3::uri_encode("a b/\xC3\xBC+?=&", true), "a%20b/%C3%BC%2B%3F%3D%26");
+  EXPECT_EQ(s3::uri_encode("%*!'()$,;:@[]#\x01\x7F\xFF", false),
+            "%25%2A%21%27%28%29%24%2C%3B%3A%40%5B%5D%23%01%7F%FF");
+  EXPECT_EQ(s3::uri_encode("", false), "");
+}
+
+TEST(SigV4, S3PathIsEncodedOnceAndNotNormalized) {
+  auto signed_request =
+      s3::sign(bucket_request("/examplebucket/a b/\xC3\xBC+?=&/x//./y%"), kS3Keys, kS3Scope);
+  EXPECT_EQ(line_of(signed_request.canonical_request, 1),
+            "/examplebucket/a%20b/%C3%BC%2B%3F%3D%26/x//./y%25");
+  EXPECT_EQ(s3::encode_path("/examplebucket/a b/\xC3\xBC+?=&/x//./y%"),
+            "/examplebucket/a%20b/%C3%BC%2B%3F%3D%26/x//./y%25");
+  EXPECT_EQ(s3::encode_path(""), "/");
+}
+
+TEST(SigV4, OtherServicesEncodePathTwiceUnlessTold) {
+  Request request{.path = "/a b/\xC3\xBC",
+                  .query = {},
+                  .headers = {{"Host", "example.execute-api.us-east-1.amazonaws.com"}}};
+  SigningScope scope{"us-east-1", "execute-api", "20150830T123600Z"};
+  auto twice = s3::sign(request, kS3Keys, scope);
+  EXPECT_EQ(line_of(twice.canonical_request, 1), "/a%2520b/%25C3%25BC");
+
+  scope.path_encoding = s3::PathEncoding::kOnce;
+  auto once = s3::sign(request, kS3Keys, scope);
+  EXPECT_EQ(line_of(once.canonical_request, 1), "/a%20b/%C3%BC");
+  EXPECT_NE(once.signature, twice.signature);
+
+  SigningScope s3_twice = kS3Scope;
+  s3_twice.path_encoding = s3::PathEncoding::kTwice;
+  EXPECT_EQ(line_of(s3::sign(request, kS3Keys, s3_twice).canonical_request, 1),
+            "/a%2520b/%25C3%25BC");
+}
+
+TEST(SigV4, QueryIsEncodedThenSortedByKeyThenValue) {
+  auto signed_request = s3::sign(bucket_request("/", {{"prefix", "a b/\xC3\xBC+="},
+                                                      {"k", "b"},
+                                                      {"k", "a"},
+                                                      {"acl", ""},
+                                                      {"B", "x"},
+                                                      {"a b", "1"},
+                                                      {"k", ""}}),
+                                 kS3Keys, kS3Scope);
+  // Byte order of the encoded forms: 'B' < 'a%20b' < 'acl' < 'k=' < 'k=a' < 'k=b' < 'prefix'.
+  // '+' is a literal plus (%2B), never a space; empty values keep their '='.
+  EXPECT_EQ(line_of(signed_request.canonical_request, 2),
+            "B=x&a%20b=1&acl=&k=&k=a&k=b&prefix=a%20b%2F%C3%BC%2B%3D");
+}
+
+TEST(SigV4, HeaderValuesAreTrimmedAndFolded) {
+  Request request{.path = "/",
+                  .query = {},
+                  .headers = {{"hOsT", kBucketHost},
+                              {"X-Amz-Meta-Note", "  hello    big \t world  "},
+                              {"X-Amz-Meta-List", "one"},
+                              {"x-amz-meta-list", " two  three "},
+                              {"X-Amz-Meta-Empty", "   "}}};
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+  EXPECT_EQ(line_of(signed_request.canonical_request, 3), "host:examplebucket.s3.amazonaws.com");
+  EXPECT_EQ(line_of(signed_request.canonical_request, 6), "x-amz-meta-empty:");
+  EXPECT_EQ(line_of(signed_request.canonical_request, 7), "x-amz-meta-list:one,two three");
+  EXPECT_EQ(line_of(signed_request.canonical_request, 8), "x-amz-meta-note:hello big world");
+  EXPECT_EQ(signed_request.signed_headers,
+            "host;x-amz-content-sha256;x-amz-date;x-amz-meta-empty;x-amz-meta-list;"
+            "x-amz-meta-note");
+
+  // Whitespace that folding removes does not change the signature.
+  request.headers[1].second = "hello big world";
+  request.headers[0].first = "Host";
+  EXPECT_EQ(s3::sign(request, kS3Keys, kS3Scope).signature, signed_request.signature);
+  request.headers[1].second = "hello bigworld";
+  EXPECT_NE(s3::sign(request, kS3Keys, kS3Scope).signature, signed_request.signature);
+}
+
+TEST(SigV4, SessionTokenIsSentAndSigned) {
+  Credentials keys = kS3Keys;
+  keys.session_token = "FQoGZXIvYXdzE//token+with/odd=chars";
+  Request request = bucket_request("/test.txt");
+  auto with_token = s3::sign(request, keys, kS3Scope);
+  auto without = s3::sign(request, kS3Keys, kS3Scope);
+
+  EXPECT_EQ(header_value(with_token.headers, "X-Amz-Security-Token"), *keys.session_token);
+  EXPECT_EQ(header_value(without.headers, "X-Amz-Security-Token"), "<absent>");
+  EXPECT_EQ(with_token.signed_headers, "host;x-amz-content-sha256;x-amz-date;x-amz-security-token");
+  EXPECT_NE(with_token.canonical_request.find(
+                "\nx-amz-security-token:FQoGZXIvYXdzE//token+with/odd=chars\n"),
+            std::string::npos);
+  EXPECT_NE(with_token.signature, without.signature);
+
+  request.payload_hash = std::string(s3::kUnsignedPayload);
+  auto presigned = s3::presign(request, keys, kS3Scope, 3600);
+  EXPECT_NE(presigned.query_string.find(
+                "&X-Amz-Security-Token=FQoGZXIvYXdzE%2F%2Ftoken%2Bwith%2Fodd%3Dchars&"),
+            std::string::npos);
+  // The token is part of the signed query, not only of the URL.
+  EXPECT_NE(line_of(presigned.canonical_request, 2).find("X-Amz-Security-Token="),
+            std::string::npos);
+}
+
+TEST(SigV4, PresignKeepsTheRequestsOwnQuery) {
+  Request request = bucket_request("/a b.txt", {{"versionId", "3/L4kqtJl+cJ"}});
+  request.payload_hash = std::string(s3::kUnsignedPayload);
+  auto presigned = s3::presign(request, kS3Keys, kS3Scope, 60);
+  EXPECT_EQ(line_of(presigned.canonical_request, 1), "/a%20b.txt");
+  EXPECT_TRUE(
+      presigned.query_string.ends_with("&X-Amz-SignedHeaders=host&versionId=3%2FL4kqtJl%2BcJ"))
+      << presigned.query_string;
+  EXPECT_EQ(presigned.query.size(), 6u);  // the request's own parameters are not repeated
+}
+
+TEST(SigV4, RejectsBadInput) {
+  Request no_host{.path = "/", .query = {}, .headers = {{"Range", "bytes=0-9"}}};
+  EXPECT_THROW(s3::sign(no_host, kS3Keys, kS3Scope), InvalidArgument);
+
+  for (const char* date : {"2013-05-24T000000Z", "20130524T000000", "20130524X000000Z", ""}) {
+    SigningScope scope = kS3Scope;
+    scope.amz_date = date;
+    EXPECT_THROW(s3::sign(bucket_request("/"), kS3Keys, scope), InvalidArgument) << date;
+  }
+  SigningScope no_region = kS3Scope;
+  no_region.region = "";
+  EXPECT_THROW(s3::sign(bucket_request("/"), kS3Keys, no_region), InvalidArgument);
+  EXPECT_THROW(s3::sign(bucket_request("/"), Credentials{"AKID", "", {}}, kS3Scope),
+               InvalidArgument);
+
+  Request preset = bucket_request("/");
+  preset.headers.emplace_back("X-AMZ-DATE", "20130524T000000Z");
+  EXPECT_THROW(s3::sign(preset, kS3Keys, kS3Scope), InvalidArgument);
+
+  Request injected = bucket_request("/");
+  injected.headers.emplace_back("X-Amz-Meta-A", "x\r\nAuthorization: forged");
+  EXPECT_THROW(s3::sign(injected, kS3Keys, kS3Scope), InvalidArgument);
+  Request bad_name = bucket_request("/");
+  bad_name.headers.emplace_back("Bad Name", "x");
+  EXPECT_THROW(s3::sign(bad_name, kS3Keys, kS3Scope), InvalidArgument);
+
+  EXPECT_THROW(s3::presign(bucket_request("/"), kS3Keys, kS3Scope, 0), InvalidArgument);
+  EXPECT_THROW(s3::presign(bucket_request("/"), kS3Keys, kS3Scope, 604801), InvalidArgument);
+  EXPECT_NO_THROW(s3::presign(bucket_request("/"), kS3Keys, kS3Scope, 604800));
+  EXPECT_THROW(s3::presign(bucket_request("/", {{"X-Amz-Signature", "x"}}), kS3Keys, kS3Scope, 60),
+               InvalidArgument);
+  try {
+    s3::sign(no_host, kS3Keys, kS3Scope);
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("Host"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

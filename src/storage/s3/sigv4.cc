@@ -97,7 +97,7 @@ void check_inputs(const Request& request, const Credentials& credentials,
 }
 
 struct CanonicalHeaders {
-  std::string text;    // "name:value\n" per header
+  std::string text;          // "name:value\n" per header
   std::string signed_names;  // "host;range"
 };
 
@@ -249,11 +249,10 @@ SignedRequest sign(const Request& request, const Credentials& credentials,
 
   SignedRequest out;
   out.headers = std::move(added);
-  out.headers.emplace_back("Authorization", std::string(kAlgorithm) +
-                                                " Credential=" + credentials.access_key_id + "/" +
-                                                credential_scope(scope) +
-                                                ",SignedHeaders=" + headers.signed_names +
-                                                ",Signature=" + sig.signature);
+  out.headers.emplace_back(
+      "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                           credential_scope(scope) + ",SignedHeaders=" + headers.signed_names +
+                           ",Signature=" + sig.signature);
   out.canonical_request = std::move(sig.canonical_request);
   out.string_to_sign = std::move(sig.string_to_sign);
   out.signed_headers = std::move(headers.signed_names);
