@@ -323,6 +323,10 @@ TEST(SigV4, RejectsBadInput) {
   EXPECT_NO_THROW(s3::presign(bucket_request("/"), kS3Keys, kS3Scope, 604800));
   EXPECT_THROW(s3::presign(bucket_request("/", {{"X-Amz-Signature", "x"}}), kS3Keys, kS3Scope, 60),
                InvalidArgument);
+  EXPECT_THROW(s3::presign(bucket_request("/", {{"x-amz-date", "x"}}), kS3Keys, kS3Scope, 60),
+               InvalidArgument);
+  EXPECT_NO_THROW(s3::presign(bucket_request("/", {{"x-amz-checksum-mode", "ENABLED"}}), kS3Keys,
+                              kS3Scope, 60));
   try {
     s3::sign(no_host, kS3Keys, kS3Scope);
   } catch (const InvalidArgument& e) {

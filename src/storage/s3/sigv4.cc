@@ -267,9 +267,13 @@ PresignedRequest presign(const Request& request, const Credentials& credentials,
     throw InvalidArgument("SigV4: presigned URL expiry " + std::to_string(expires_seconds) +
                           " s is outside 1.." + std::to_string(kMaxPresignSeconds));
   }
+  // Other x-amz-* parameters (x-amz-checksum-mode, ...) are the caller's, signed as given.
+  static constexpr std::string_view kAuthParams[] = {
+      "x-amz-algorithm",     "x-amz-credential", "x-amz-date",          "x-amz-expires",
+      "x-amz-signedheaders", "x-amz-signature",  "x-amz-security-token"};
   for (const auto& [name, value] : request.query) {
     std::string lower = to_lower(name);
-    if (lower.starts_with("x-amz-") && lower != "x-amz-user-agent") {
+    if (std::find(std::begin(kAuthParams), std::end(kAuthParams), lower) != std::end(kAuthParams)) {
       throw InvalidArgument("SigV4: query parameter '" + name + "' is set by presign()");
     }
   }
