@@ -49,7 +49,7 @@ int report_current_exception() {
 int main(int argc, char** argv) {
   using namespace quilt::cli;
   CLI::App app{"quiltcpp: fast, quilt3-compatible data packages", "quiltcpp"};
-  app.set_version_flag("--version", "quiltcpp 0.1.0");
+  app.set_version_flag("--version", "quiltcpp " QUILT_VERSION);
   app.require_subcommand(1);
   auto run = std::make_shared<CommandRunner>();
   add_hash_command(app, run);
