@@ -322,6 +322,8 @@ void copy_bytes(int in, int out, uint64_t size, const std::string& from, const s
 
 void validate_store_key(std::string_view key) { validate_path(key, false); }
 
+void validate_store_prefix(std::string_view prefix) { validate_path(prefix, true); }
+
 LocalStore::LocalStore(std::string root) {
   if (root.empty()) throw InvalidArgument("empty local store root");
   root_ = std::filesystem::absolute(root).lexically_normal().string();

@@ -49,4 +49,8 @@ class LocalStore final : public ObjectStore {
 /// Throw InvalidArgument naming `key` unless it is a valid LocalStore key.
 void validate_store_key(std::string_view key);
 
+/// Throw InvalidArgument naming `prefix` unless it can prefix a valid key (it may be empty, and
+/// its part after the last '/' is free).
+void validate_store_prefix(std::string_view prefix);
+
 }  // namespace quilt

@@ -1,0 +1,247 @@
+#pragma once
+
+// The S3 REST API, as much of it as quiltcpp uses: objects (get, head, put, copy, delete),
+// listings (ListObjectsV2, ListObjectVersions), multipart uploads, and bucket creation and
+// versioning for tests and set-up. Requests are signed with SigV4 (sigv4.h), sent with libcurl
+// (http.h), and answered in XML read with pugixml. Idempotent requests are retried on
+// throttling, 5xx and connection faults, with exponential backoff and jitter; a GET that fails
+// half-way resumes where it stopped, pinned to the object's ETag.
+//
+// Errors: NotFound (NoSuchKey, NoSuchBucket, NoSuchUpload, NoSuchVersion), Conflict (412
+// PreconditionFailed, 409 on a conditional write), InvalidArgument (a bad bucket name), and
+// RemoteError for everything else. Each message names the operation, the s3:// URL, the status,
+// S3's error code and message, the request id and, for 403, the access key id in use and where it
+// came from (never the secret).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/s3/config.h"
+#include "storage/s3/http.h"
+
+namespace quilt::s3 {
+
+/// What a GET or HEAD tells about an object.
+struct ObjectMeta {
+  uint64_t size = 0;  ///< The whole object's size (not the range's).
+  std::string etag;   ///< As the server sends it, quotes removed.
+  std::optional<std::string> version_id;
+  std::string last_modified;
+};
+
+/// What a write (put, copy, complete) produced.
+struct PutResult {
+  std::string etag;
+  std::optional<std::string> version_id;
+  uint64_t size = 0;  ///< The object's size (known to put and copy; 0 from complete).
+};
+
+struct GetOptions {
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;  ///< std::nullopt: to the end.
+  std::optional<std::string> version_id;
+  std::optional<std::string> if_match;  ///< An ETag the object must still have.
+};
+
+struct PutOptions {
+  /// Create only: fail with Conflict when the key exists (If-None-Match: *).
+  bool if_none_match_any = false;
+  /// Replace only this version: fail with Conflict otherwise (If-Match: ETAG).
+  std::optional<std::string> if_match;
+  /// The body's hex SHA-256 when the caller has it already; computed otherwise.
+  std::optional<std::string> payload_sha256;
+  std::string content_type;
+};
+
+struct ListedObject {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+};
+
+struct ListObjectsRequest {
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;
+  std::string start_after;
+  int max_keys = 1000;
+};
+
+struct ListObjectsResult {
+  std::vector<ListedObject> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_continuation_token;
+};
+
+struct ObjectVersion {
+  std::string key;
+  std::string version_id;
+  bool is_latest = false;
+  bool is_delete_marker = false;
+  uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+};
+
+struct ListVersionsRequest {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string version_id_marker;
+  int max_keys = 1000;
+};
+
+struct ListVersionsResult {
+  std::vector<ObjectVersion> versions;  ///< Versions and delete markers, in the server's order.
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
+/// One object of a DeleteObjects request, and one failure it reported.
+struct ObjectId {
+  std::string key;
+  std::optional<std::string> version_id;
+};
+struct DeleteFailure {
+  std::string key;
+  std::optional<std::string> version_id;
+  std::string code;
+  std::string message;
+};
+
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;
+};
+
+/// A byte range [first, last] of a source object for UploadPartCopy.
+struct CopyRange {
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+/// Retry policy for idempotent requests.
+struct RetryOptions {
+  int max_attempts = 5;           ///< QUILT_S3_MAX_ATTEMPTS overrides.
+  long base_delay_ms = 100;       ///< Doubled each attempt, with full jitter.
+  long max_delay_ms = 5'000;
+};
+
+/// Largest object PutObject and CopyObject take in one request (5 GiB), and the part limits of
+/// multipart uploads.
+inline constexpr uint64_t kMaxSinglePut = uint64_t{5} << 30;
+inline constexpr uint64_t kMinPartSize = uint64_t{5} << 20;
+inline constexpr int kMaxParts = 10'000;
+
+class Client {
+ public:
+  /// Make a client for `config`. Throws InvalidArgument for an endpoint it cannot use.
+  explicit Client(ClientConfig config, HttpOptions http = http_options_from_environment(),
+                  RetryOptions retry = {});
+  ~Client();
+
+  const ClientConfig& config() const { return config_; }
+
+  /// Stream an object (or a range of it) into `sink`. A range past the end gives no bytes.
+  /// Throws NotFound for a missing bucket, key or version; Conflict when `if_match` fails or
+  /// the object changes while a retried read resumes.
+  ObjectMeta get_object(const std::string& bucket, const std::string& key,
+                        const GetOptions& options, const BodySink& sink);
+  /// Return an object's bytes (or a range of them).
+  std::string get_object_bytes(const std::string& bucket, const std::string& key,
+                               const GetOptions& options = {});
+  /// Return an object's metadata, or std::nullopt when the key (or version) does not exist.
+  /// Throws NotFound when the bucket does not exist.
+  std::optional<ObjectMeta> head_object(const std::string& bucket, const std::string& key,
+                                        const std::optional<std::string>& version_id = {});
+  /// Write an object in one request (at most kMaxSinglePut bytes).
+  PutResult put_object(const std::string& bucket, const std::string& key,
+                       std::span<const uint8_t> body, const PutOptions& options = {});
+  /// One page of ListObjectsV2.
+  ListObjectsResult list_objects(const std::string& bucket, const ListObjectsRequest& request);
+  /// One page of ListObjectVersions.
+  ListVersionsResult list_object_versions(const std::string& bucket,
+                                          const ListVersionsRequest& request);
+  /// Delete an object (or one version of it). Deleting a missing key is not an error.
+  void delete_object(const std::string& bucket, const std::string& key,
+                     const std::optional<std::string>& version_id = {});
+  /// Delete many objects, 1000 per request; return the ones the server failed to delete.
+  std::vector<DeleteFailure> delete_objects(const std::string& bucket,
+                                            const std::vector<ObjectId>& objects);
+  /// Copy an object on the server: CopyObject up to kMaxSinglePut, UploadPartCopy above it.
+  PutResult copy_object(const std::string& source_bucket, const std::string& source_key,
+                        const std::optional<std::string>& source_version,
+                        const std::string& bucket, const std::string& key);
+
+  /// Multipart upload, step by step. Parts are numbered from 1; all but the last must be at
+  /// least kMinPartSize.
+  std::string create_multipart_upload(const std::string& bucket, const std::string& key,
+                                      const std::string& content_type = {});
+  /// Upload one part; return its ETag.
+  std::string upload_part(const std::string& bucket, const std::string& key,
+                          const std::string& upload_id, int part_number,
+                          std::span<const uint8_t> body,
+                          const std::optional<std::string>& payload_sha256 = {});
+  /// Copy a range of another object into one part; return its ETag.
+  std::string upload_part_copy(const std::string& bucket, const std::string& key,
+                               const std::string& upload_id, int part_number,
+                               const std::string& source_bucket, const std::string& source_key,
+                               const std::optional<std::string>& source_version,
+                               CopyRange range);
+  /// Finish an upload from its parts (in part-number order). `options.if_none_match_any` and
+  /// `options.if_match` make the completion conditional where the server honours them.
+  PutResult complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id,
+                                      const std::vector<CompletedPart>& parts,
+                                      const PutOptions& options = {});
+  /// Abandon an upload and free its parts. A missing upload is not an error.
+  void abort_multipart_upload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id);
+
+  /// Create a bucket (in the client's region). An existing bucket the caller owns is not an
+  /// error.
+  void create_bucket(const std::string& bucket);
+  /// Turn versioning on (or suspend it) for a bucket.
+  void set_bucket_versioning(const std::string& bucket, bool enabled);
+
+  /// Change where copy_object switches to UploadPartCopy and the part size it then uses (tests
+  /// exercise the multipart path with small objects; S3 needs parts of at least 5 MiB).
+  void set_copy_limits(uint64_t single_copy_max, uint64_t part_size);
+
+  /// Return the https?:// URL of an object (encoded), as requests address it.
+  std::string object_url(const std::string& bucket, const std::string& key) const;
+
+ private:
+  struct Call;
+  struct Target;
+  Target target(const std::string& bucket, const std::string& key) const;
+  HttpResponse send(Call& call);
+  HttpResponse send_once(Call& call, const Target& target);
+  [[noreturn]] void throw_error(const Call& call, const HttpResponse& response) const;
+
+  ClientConfig config_;
+  RetryOptions retry_;
+  uint64_t copy_single_max_ = kMaxSinglePut;
+  uint64_t copy_part_size_ = uint64_t{512} << 20;
+  std::string scheme_;
+  std::string host_;  // host[:port] of the endpoint
+  HttpClient http_;
+};
+
+/// Throw InvalidArgument unless `bucket` is a valid S3 bucket name (3-63 of a-z 0-9 . -).
+void validate_bucket_name(std::string_view bucket);
+
+/// Return the hex SHA-256 of `bytes`.
+std::string sha256_hex(std::span<const uint8_t> bytes);
+
+}  // namespace quilt::s3
