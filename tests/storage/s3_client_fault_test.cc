@@ -224,6 +224,30 @@ TEST(S3ClientFaultTest, SinkErrorsStopTheTransferAndPropagate) {
   EXPECT_EQ(server.requests().size(), 1u);  // a local failure is not retried
 }
 
+TEST(S3ClientFaultTest, ConditionalPutsSendTheirHeadersAnd412IsAConflict) {
+  FakeHttpServer server([](int n, const std::string&) {
+    if (n < 2) return FakeReply{FakeHttpServer::response(200, "ETag: \"e2\"\r\n", "")};
+    return FakeReply{FakeHttpServer::response(
+        412, "", "<Error><Code>PreconditionFailed</Code><Message>At least one</Message></Error>")};
+  });
+  Client client = make_client(server.endpoint());
+  std::string body = "b";
+  std::span<const uint8_t> bytes{reinterpret_cast<const uint8_t*>(body.data()), 1};
+  PutOptions match;
+  match.if_match = "e1";
+  EXPECT_EQ(client.put_object("bkt", "k", bytes, match).etag, "e2");
+  PutOptions create;
+  create.if_none_match_any = true;
+  client.put_object("bkt", "k", bytes, create);
+  EXPECT_THROW(client.put_object("bkt", "k", bytes, create), Conflict);
+  std::vector<std::string> requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);  // a 412 is not retried
+  EXPECT_TRUE(test::contains(requests[0], "If-Match: \"e1\"\r\n")) << requests[0];
+  EXPECT_TRUE(test::contains(requests[1], "If-None-Match: *\r\n")) << requests[1];
+  // Both are signed: a proxy cannot strip the condition without breaking the signature.
+  EXPECT_TRUE(test::contains(requests[0], "SignedHeaders=host;if-match;")) << requests[0];
+}
+
 TEST(S3ClientFaultTest, BadEndpointsAreInvalidArguments) {
   for (const char* endpoint : {"127.0.0.1:9000", "ftp://host", "http://", "http://host/path",
                                "http://user@host"}) {
