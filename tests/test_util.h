@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -74,5 +76,33 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
 
 /// UTF-8 bytes of a code point.
 std::string utf8_encode(uint32_t cp);
+
+/// Set (or, with std::nullopt, unset) an environment variable for a scope; the old value comes
+/// back on destruction. Children started meanwhile (run_cli) inherit it. Not for tests that run
+/// threads reading the environment.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
+    if (value) {
+      ::setenv(name_.c_str(), value->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 }  // namespace quilt::test

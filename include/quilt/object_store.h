@@ -115,10 +115,10 @@ class ObjectStore {
 };
 
 /// Open the store rooted at `root`: a local directory path or a `file://`
-/// URL (the directory is created on the first write). Keys are relative
-/// `/` paths; one with an empty, `.` or `..` segment is refused with
-/// InvalidArgument by every method. Throws InvalidArgument for other
-/// schemes (S3 arrives with its own issue).
+/// URL (the directory is created on the first write), or `s3://BUCKET[/PREFIX]`
+/// (connection settings as docs/s3.md describes). Keys are relative `/` paths;
+/// one with an empty, `.` or `..` segment is refused with InvalidArgument by
+/// every method. Throws InvalidArgument for other schemes.
 std::unique_ptr<ObjectStore> open_store(std::string_view root);
 
 }  // namespace quilt

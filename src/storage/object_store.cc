@@ -8,6 +8,7 @@
 #include "quilt/errors.h"
 #include "quilt/physical_key.h"
 #include "storage/local_store.h"
+#include "storage/s3/s3_store.h"
 
 namespace quilt {
 namespace {
@@ -71,12 +72,9 @@ std::unique_ptr<ObjectStore> open_store(std::string_view root) {
   if (scheme == "file") {
     return std::make_unique<LocalStore>(PhysicalKey::from_url(std::string(root)).local_path());
   }
-  if (scheme == "s3") {
-    throw InvalidArgument("cannot open store '" + std::string(root) +
-                          "': S3 is not supported yet (only local directories and file:// URLs)");
-  }
+  if (scheme == "s3") return s3::open_s3_store(root);
   throw InvalidArgument("cannot open store '" + std::string(root) + "': unsupported scheme '" +
-                        std::string(scheme) + "' (only local directories and file:// URLs)");
+                        std::string(scheme) + "' (local directories, file:// and s3:// URLs)");
 }
 
 }  // namespace quilt

@@ -193,13 +193,11 @@ TEST(OpenStore, RelativePathBecomesAbsolute) {
   EXPECT_EQ(store->root_url(), "file://" + (fs::current_path() / "relative" / "dir").string());
 }
 
-TEST(OpenStore, RefusesOtherSchemes) {
-  try {
-    open_store("s3://bucket/prefix");
-    FAIL() << "no throw";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("S3 is not supported yet"), std::string::npos);
-  }
+TEST(OpenStore, RefusesOtherSchemesAndBadS3Urls) {
+  EXPECT_THROW(open_store("s3://"), InvalidArgument);
+  EXPECT_THROW(open_store("s3://b/prefix"), InvalidArgument);  // bucket name too short
+  EXPECT_THROW(open_store("s3://bucket/pre?x=1"), InvalidArgument);
+  EXPECT_THROW(open_store("s3://bucket/a//b"), InvalidArgument);
   EXPECT_THROW(open_store("https://example.com/x"), InvalidArgument);
   EXPECT_THROW(open_store("file://host/x"), InvalidArgument);
   EXPECT_THROW(open_store(""), InvalidArgument);

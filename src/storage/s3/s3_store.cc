@@ -5,6 +5,7 @@
 
 #include "quilt/errors.h"
 #include "storage/local_store.h"
+#include "storage/s3/bucket_settings.h"
 
 namespace quilt::s3 {
 namespace {
@@ -95,13 +96,14 @@ class S3Writer final : public Writer {
   void write(std::span<const uint8_t> bytes) override {
     if (committed_) throw InvalidArgument("write to " + url() + " after commit");
     while (!bytes.empty()) {
-      size_t room = S3Store::kPartSize - buffer_.size();
-      size_t n = std::min(room, bytes.size());
+      const size_t part = parts_.size() < S3Store::kSmallParts ? S3Store::kPartSize
+                                                                : S3Store::kLargePartSize;
+      size_t n = std::min(part - buffer_.size(), bytes.size());
       buffer_.append(reinterpret_cast<const char*>(bytes.data()), n);
       bytes = bytes.subspan(n);
       total_ += n;
       // A full buffer goes out only when more bytes follow: the last part may be full too.
-      if (buffer_.size() == S3Store::kPartSize && !bytes.empty()) flush_part();
+      if (buffer_.size() == part && !bytes.empty()) flush_part();
     }
   }
 
@@ -135,6 +137,10 @@ class S3Writer final : public Writer {
   std::string url() const { return "s3://" + store_.bucket() + "/" + key_; }
 
   void flush_part() {
+    if (parts_.size() == static_cast<size_t>(kMaxParts)) {
+      throw InvalidArgument("cannot write " + url() + ": more than S3's 10,000 parts (" +
+                            std::to_string(total_) + " bytes so far)");
+    }
     Client& client = store_.client();
     if (upload_id_.empty()) upload_id_ = client.create_multipart_upload(store_.bucket(), key_);
     int number = static_cast<int>(parts_.size()) + 1;
@@ -270,6 +276,22 @@ ObjectInfo S3Store::copy(std::string_view from, std::string_view to) {
   info.size = result.size;
   info.version_id = result.version_id;
   return info;
+}
+
+std::unique_ptr<S3Store> open_s3_store(std::string_view url, const ConfigOverrides& overrides) {
+  if (!url.starts_with("s3://")) throw InvalidArgument("not an s3:// URL: '" + std::string(url) + "'");
+  std::string_view rest = url.substr(5);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    throw InvalidArgument("S3 store URL '" + std::string(url) +
+                          "' must be s3://BUCKET[/PREFIX] without a query or fragment");
+  }
+  size_t slash = rest.find('/');
+  std::string bucket(rest.substr(0, slash));
+  std::string prefix(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+  if (bucket.empty()) throw InvalidArgument("S3 store URL '" + std::string(url) + "' has no bucket");
+  validate_bucket_name(bucket);
+  auto client = std::make_shared<Client>(resolve_config(with_bucket_settings(bucket, overrides)));
+  return std::make_unique<S3Store>(std::move(client), std::move(bucket), std::move(prefix));
 }
 
 }  // namespace quilt::s3

@@ -27,6 +27,10 @@ class S3Store final : public ObjectStore {
   /// Writes above this become multipart uploads with parts of this size (the chunked hash's
   /// part size, so a part's payload hash is also a part of the object's hash).
   static constexpr uint64_t kPartSize = uint64_t{8} << 20;
+  /// A writer does not know its final size, and S3 allows 10,000 parts: past this many parts
+  /// of kPartSize (72 GiB), parts grow to kLargePartSize, for objects up to about 570 GiB.
+  static constexpr int kSmallParts = 9000;
+  static constexpr uint64_t kLargePartSize = uint64_t{512} << 20;
 
   /// A store over `bucket`, under `prefix` ("" or a key prefix without leading or trailing
   /// '/'). Throws InvalidArgument for a bad bucket name or prefix.
