@@ -90,8 +90,8 @@ IniFile parse_ini(const std::string& path) {
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     std::string text = trim(line);
-    if (text.empty())
-      continue;  // a blank line inside a nested section is skipped, as botocore does
+    // Blank lines are skipped, inside a nested section too, as botocore does.
+    if (text.empty()) continue;
     if (text.front() == '#' || text.front() == ';') continue;
     size_t indent = line.find_first_not_of(" \t");
     if (option != nullptr && indent > option_indent) {
@@ -104,8 +104,7 @@ IniFile parse_ini(const std::string& path) {
     }
     if (text.front() == '[') {
       if (text.back() != ']' || text.size() < 3) {
-        throw_parse_error(path, number,
-                          "a section header must look like [name], got '" + text + "'");
+        throw_parse_error(path, number, "a section header must look like [name]");
       }
       std::string name = trim(std::string_view(text).substr(1, text.size() - 2));
       if (name.empty()) throw_parse_error(path, number, "empty section name");
@@ -241,7 +240,7 @@ std::string shared_file_path(const Environment& environment, const char* variabl
 
 std::string describe_file(const IniFile& file, const char* variable) {
   if (file.path.empty()) return std::string("no file (HOME and ") + variable + " are unset)";
-  return file.path;
+  return file.exists ? file.path : file.path + " (absent)";
 }
 
 // The URL with any user info replaced, for messages: user info may carry a password. Anything
