@@ -58,17 +58,22 @@ Environment process_environment();
 ///   naming both files; a missing "default" is not an error.
 /// - Files: AWS_SHARED_CREDENTIALS_FILE (else $HOME/.aws/credentials) with sections `[NAME]`,
 ///   and AWS_CONFIG_FILE (else $HOME/.aws/config) with sections `[profile NAME]` and
-///   `[default]`. INI as the AWS CLI reads it: `key = value`, comments from `#` or `;` at the
-///   start of a line, indented lines under `key =` forming a nested section (`s3 =` then
-///   `  addressing_style = path`). A line that is none of these is an InvalidArgument naming the
-///   file and line. A missing file is not an error.
+///   `[default]`. INI as the AWS CLI reads it: `key = value` (or `key: value`; names are
+///   case-insensitive), comments from `#` or `;` at the start of a line, indented lines under
+///   `key =` forming a nested section (`s3 =` then `  addressing_style = path`). A line that is
+///   none of these, a section or a key given twice, is an InvalidArgument naming the file and
+///   line (never the line's text, which may be a secret). A missing file is not an error.
+///   A profile's settings (region, endpoint_url, s3, ca_bundle) are its config file section's,
+///   overridden key by key by its credentials file section's, as botocore merges them.
 /// - Credentials: overrides.anonymous or AWS_NO_SIGN_REQUEST=true gives none; else
 ///   AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); else the profile's
 ///   aws_access_key_id + aws_secret_access_key (+ aws_session_token) from the credentials file,
 ///   then from the config file; else none (anonymous). One key without the other is an
-///   InvalidArgument naming where it was found.
+///   InvalidArgument naming where it was found. A profile without keys that names another way
+///   to get them (role_arn, credential_process, sso_*, web_identity_token_file,
+///   credential_source) is an InvalidArgument: quiltcpp does not implement those.
 /// - Region: overrides.region, AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`, else
-///   "us-east-1".
+///   "us-east-1". Letters, digits, '-', '_' and '.' only (InvalidArgument otherwise).
 /// - Endpoint: overrides.endpoint_url, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's
 ///   `s3 = endpoint_url`, then its `endpoint_url`, else empty (AWS). Must be http:// or https://
 ///   with a host and no path, query or user info (InvalidArgument otherwise); a trailing '/'
