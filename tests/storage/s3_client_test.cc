@@ -117,7 +117,9 @@ TEST_F(S3ClientTest, VersionsAreRecordedListedAndReadable) {
   for (const ObjectVersion& v : versions.versions) {
     markers += v.is_delete_marker;
     ids.insert(v.version_id);
-    if (v.is_latest) EXPECT_TRUE(v.is_delete_marker);
+    if (v.is_latest) {
+      EXPECT_TRUE(v.is_delete_marker);
+    }
   }
   EXPECT_EQ(markers, 1);
   EXPECT_TRUE(ids.count(*v1.version_id) && ids.count(*v2.version_id));

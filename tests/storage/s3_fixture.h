@@ -9,58 +9,35 @@
 #include <memory>
 #include <string>
 
-#include <cstdlib>
-#include <fstream>
-#include <optional>
-#include <unistd.h>
+#include "support/s3_test_server.h"
 #include "storage/s3/client.h"
 
 namespace quilt::test {
 
-// TEMPORARY (replaced by tests/support/s3_test_server.h when it lands).
-struct S3TestEnv {
-  std::string endpoint, https_endpoint, ca_file, access_key_id, secret_access_key, region;
-  std::string other_access_key_id, other_secret_access_key, bucket, versioned_bucket;
-};
-inline const S3TestEnv* s3_test_env_loaded() {
-  static std::optional<S3TestEnv> env = []() -> std::optional<S3TestEnv> {
-    const char* path = std::getenv("QUILT_TEST_S3_ENV");
-    if (!path) return std::nullopt;
-    std::ifstream in(path);
-    S3TestEnv e;
-    std::string line;
-    while (std::getline(in, line)) {
-      size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-      if (k == "S3_ENDPOINT") e.endpoint = v;
-      if (k == "S3_HTTPS_ENDPOINT") e.https_endpoint = v;
-      if (k == "S3_CA_FILE") e.ca_file = v;
-      if (k == "AWS_ACCESS_KEY_ID") e.access_key_id = v;
-      if (k == "AWS_SECRET_ACCESS_KEY") e.secret_access_key = v;
-      if (k == "AWS_DEFAULT_REGION") e.region = v;
-      if (k == "S3_OTHER_ACCESS_KEY_ID") e.other_access_key_id = v;
-      if (k == "S3_OTHER_SECRET_ACCESS_KEY") e.other_secret_access_key = v;
-      if (k == "S3_TEST_BUCKET") e.bucket = v;
-      if (k == "S3_TEST_VERSIONED_BUCKET") e.versioned_bucket = v;
-    }
-    return e;
-  }();
-  return env ? &*env : nullptr;
-}
+/// The test server, parsed once; the calling test is skipped (or, under QUILT_REQUIRE_S3=1,
+/// fails fatally, so gtest runs no body after a SetUp that calls this) when there is none.
 inline void check_s3_env(const S3TestEnv*& out) {
-  out = s3_test_env_loaded();
-  if (out == nullptr) GTEST_SKIP() << "no S3 test server";
+  static const std::optional<S3TestEnv> env = s3_test_env();
+  out = nullptr;
+  if (!env) {
+    if (s3_required()) GTEST_FAIL() << s3_missing_message();
+    GTEST_SKIP() << s3_missing_message();
+  }
+  out = &*env;
 }
+
+/// check_s3_env() as a value: null when the test was skipped or failed.
 inline const S3TestEnv* s3_env_for_test() {
   const S3TestEnv* env = nullptr;
   check_s3_env(env);
   return env;
 }
+
+/// A key prefix no other test (or earlier run) uses, without the trailing '/'.
 inline std::string unique_s3_prefix() {
-  static std::atomic<int> counter{0};
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return std::string(info->test_suite_name()) + "." + info->name() + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  std::string prefix = unique_key_prefix();
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
 }
 
 /// The client configuration for the test server's main user, or for its second user.
@@ -94,10 +71,3 @@ inline void s3_delete_prefix(s3::Client& client, const std::string& bucket,
 }
 
 }  // namespace quilt::test
-
-/// Skip the test when no S3 test server is configured (a failure under QUILT_REQUIRE_S3=1), else
-/// bind `env` to it.
-#define QUILT_S3_ENV_OR_SKIP(env)                                          \
-  const ::quilt::test::S3TestEnv* env##_ptr = ::quilt::test::s3_env_for_test(); \
-  if (env##_ptr == nullptr) return;                                        \
-  const ::quilt::test::S3TestEnv& env = *env##_ptr
