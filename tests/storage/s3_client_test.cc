@@ -315,6 +315,12 @@ TEST_F(S3ClientTest, AnonymousRequestsAreUnsigned) {
   Client anonymous(config);
   std::string message = error_of<RemoteError>([&] { anonymous.get_object_bytes(env_->bucket, key("private")); });
   EXPECT_TRUE(contains(message, "sent unsigned")) << message;
+  // A public object is readable without credentials.
+  PutOptions open;
+  open.canned_acl = "public-read";
+  client_->put_object(env_->bucket, key("public"), bytes_of("for all"), open);
+  EXPECT_EQ(anonymous.get_object_bytes(env_->bucket, key("public")), "for all");
+  EXPECT_EQ(anonymous.head_object(env_->bucket, key("public"))->size, 7u);
 }
 
 TEST_F(S3ClientTest, MissingBucketAndKeyAreNotFound) {

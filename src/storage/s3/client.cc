@@ -550,6 +550,7 @@ PutResult Client::put_object(const std::string& bucket, const std::string& key,
   call.body = body;
   if (options.payload_sha256) call.payload_hash = *options.payload_sha256;
   if (!options.content_type.empty()) call.headers.emplace_back("Content-Type", options.content_type);
+  if (!options.canned_acl.empty()) call.headers.emplace_back("x-amz-acl", options.canned_acl);
   if (options.if_none_match_any) call.headers.emplace_back("If-None-Match", "*");
   if (options.if_match) call.headers.emplace_back("If-Match", "\"" + *options.if_match + "\"");
   HttpResponse response = send(call);

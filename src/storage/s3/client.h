@@ -57,6 +57,8 @@ struct PutOptions {
   /// The body's hex SHA-256 when the caller has it already; computed otherwise.
   std::optional<std::string> payload_sha256;
   std::string content_type;
+  /// A canned ACL (x-amz-acl), e.g. "public-read"; empty: the bucket's default.
+  std::string canned_acl;
 };
 
 struct ListedObject {
