@@ -60,13 +60,15 @@ struct InstallOptions {
   ProgressFn on_progress;
 };
 
-/// A registry: a directory (quilt3's local registry layout) or, later, an S3
-/// bucket. Thread-safe for concurrent readers; writers of one package name
-/// are serialized by a lock around `latest` (and across processes on disk).
+/// A registry: a directory or an S3 bucket, in quilt3's registry layout.
+/// Thread-safe for concurrent readers. Writers of one package name are
+/// serialized by a lock around `latest` on disk; in S3 (no lock) `latest` is
+/// checked before and after it is written, and a writer that lost the race
+/// gets a Conflict.
 class Registry {
  public:
-  /// Open a registry at a path or `file://` URL (created on first write).
-  /// Throws InvalidArgument for other schemes until S3 lands.
+  /// Open a registry at a path, a `file://` URL (created on first write) or
+  /// `s3://BUCKET[/PREFIX]`. Throws InvalidArgument for other schemes.
   static std::unique_ptr<Registry> open(std::string_view url);
   /// A registry over `store` (open() is the usual way; tests wrap stores).
   explicit Registry(std::unique_ptr<ObjectStore> store);

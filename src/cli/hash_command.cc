@@ -8,14 +8,12 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
-#include "cli/s3_options.h"
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
 #include "quilt/json.h"
 #include "quilt/physical_key.h"
 #include "quilt/thread_pool.h"
-#include "storage/s3/bucket_settings.h"
-#include "storage/s3/client.h"
+#include "storage/s3/clients.h"
 
 namespace quilt::cli {
 namespace {
@@ -24,7 +22,6 @@ struct HashArgs {
   std::vector<std::string> files;
   std::string type = "sha2-256-chunked";
   bool json = false;
-  s3::ConfigOverrides s3;
 };
 
 // Accept the manifest spelling of a hash type in any letter case.
@@ -56,32 +53,15 @@ FileHash hash_stdin(HashType type, ThreadPool& pool) {
   return FileHash{"-", size, hasher.finish()};
 }
 
-// Hash an S3 object by streaming it: nothing is written to disk. The read is pinned to the
-// ETag the HEAD saw, so the size and the bytes hashed are of one version.
-FileHash hash_s3_object(const std::string& url, HashType type, ThreadPool& pool,
-                        s3::Client& client) {
+// Hash an S3 object by streaming it: nothing is written to disk.
+FileHash hash_s3_object(const std::string& url, HashType type, ThreadPool& pool) {
   PhysicalKey key = PhysicalKey::from_url(url);
-  std::string bucket = key.bucket();
-  std::string object = key.s3_key();
-  std::optional<std::string> version = key.version_id();
-  std::optional<s3::ObjectMeta> meta = client.head_object(bucket, object, version);
-  if (!meta) throw NotFound("no object " + url);
-  StreamHasher hasher(type, meta->size, &pool);
-  ProgressBar progress("hash", 1, meta->size);
-  s3::GetOptions options;
-  options.version_id = version;
-  options.if_match = meta->etag;
-  s3::BodySink sink = [&](std::span<const uint8_t> bytes) {
-    hasher.update(bytes);
-    progress.add(0, bytes.size());
-  };
-  client.get_object(bucket, object, options, sink);
-  progress.add(1, 0);
-  if (hasher.size() != meta->size) {
-    throw RemoteError("hash " + url + ": read " + std::to_string(hasher.size()) +
-                      " bytes of an object of " + std::to_string(meta->size));
-  }
-  return FileHash{url, meta->size, hasher.finish()};
+  std::optional<s3::ObjectMeta> meta =
+      s3::client_for_bucket(key.bucket())->head_object(key.bucket(), key.s3_key(), key.version_id());
+  ProgressBar progress("hash", 1, meta ? meta->size : 0);
+  s3::ObjectHash result =
+      s3::hash_object(key, type, &pool, [&](uint64_t bytes) { progress.add(0, bytes); });
+  return FileHash{url, result.size, result.hash};
 }
 
 void print_json(const std::vector<FileHash>& results) {
@@ -112,20 +92,12 @@ int run_hash(const HashArgs& args) {
     if (f != "-" && !is_s3(f)) paths.push_back(f);
   }
   std::vector<FileHash> file_results = hash_files(paths, type, pool);
-  std::unique_ptr<s3::Client> client;
-  std::string client_bucket;
   size_t next = 0;
   for (const std::string& f : args.files) {
     if (f == "-") {
       results.push_back(hash_stdin(type, pool));
     } else if (is_s3(f)) {
-      std::string bucket = PhysicalKey::from_url(f).bucket();
-      if (bucket != client_bucket) {
-        client = std::make_unique<s3::Client>(
-            s3::resolve_config(s3::with_bucket_settings(bucket, args.s3)));
-        client_bucket = bucket;
-      }
-      results.push_back(hash_s3_object(f, type, pool, *client));
+      results.push_back(hash_s3_object(f, type, pool));
     } else {
       results.push_back(std::move(file_results[next++]));
     }
@@ -152,7 +124,6 @@ void add_hash_command(CLI::App& app, std::shared_ptr<CommandRunner> run) {
   cmd->add_option("--type,-t", args->type,
                   "Hash type: sha2-256-chunked (default), SHA256 or CRC64NVME");
   cmd->add_flag("--json", args->json, "Print a JSON array of {path, size, hash}");
-  add_s3_options(cmd, args->s3);
   cmd->callback([run, args] { *run = [args] { return run_hash(*args); }; });
 }
 

@@ -3,8 +3,10 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/s3_options.h"
 #include "quilt/errors.h"
 #include "quilt/json.h"
+#include "storage/s3/clients.h"
 
 namespace quilt::cli {
 
@@ -60,8 +62,17 @@ int main(int argc, char** argv) {
   add_diff_verify_commands(app, run);
   add_delete_rollback_commands(app, run);
   add_convert_command(app, run);
+  // Every command that can reach S3 takes the connection flags; they become the defaults of
+  // the process's S3 clients (storage/s3/clients.h).
+  quilt::s3::ConfigOverrides s3_flags;
+  for (CLI::App* command : app.get_subcommands({})) {
+    if (command->get_name() != "convert" && command->get_name() != "top-hash") {
+      add_s3_options(command, s3_flags);
+    }
+  }
   try {
     app.parse(argc, argv);
+    quilt::s3::set_default_overrides(s3_flags);
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {

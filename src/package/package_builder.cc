@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <exception>
 
 #include "core/utf8.h"
 #include "package/location.h"
@@ -10,6 +12,7 @@
 #include "quilt/hasher.h"
 #include "quilt/logical_key.h"
 #include "quilt/thread_pool.h"
+#include "storage/s3/clients.h"
 
 namespace quilt {
 namespace {
@@ -189,27 +192,59 @@ PackageBuilder& PackageBuilder::set_message(std::optional<std::string> message) 
 
 Package PackageBuilder::build(ThreadPool& pool) const {
   std::vector<std::string> paths;
+  std::vector<const ManifestEntry*> remote;
   for (const auto& [key, pending] : entries_) {
     if (!pending.needs_hash) continue;
-    if (!pending.entry.physical_key.is_local()) {
-      throw InvalidArgument("s3 entries are not supported yet (" + key + ")");
+    if (pending.entry.physical_key.is_s3()) {
+      remote.push_back(&pending.entry);
+    } else {
+      paths.push_back(pending.entry.physical_key.local_path());
     }
-    paths.push_back(pending.entry.physical_key.local_path());
   }
   // hash_files opens and fstats each file anyway: a file that vanished or
   // became a directory fails there, naming its path.
   std::vector<FileHash> hashes = hash_files(paths, HashType::kSha2256Chunked, pool);
+  // S3 objects are hashed by streaming them, many at once (the wait is the
+  // network's), each pinned to the version it had when it was looked at.
+  std::vector<s3::ObjectHash> remote_hashes(remote.size());
+  if (!remote.empty()) {
+    ThreadPool transfers(std::min<size_t>(remote.size(), 16));
+    std::vector<std::exception_ptr> errors(remote.size());
+    transfers.parallel_for(remote.size(), [&](size_t i) {
+      try {
+        remote_hashes[i] = s3::hash_object(remote[i]->physical_key, HashType::kSha2256Chunked, &pool);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+    for (const std::exception_ptr& error : errors) {
+      if (error) std::rethrow_exception(error);
+    }
+  }
 
   Manifest manifest;
   manifest.meta = meta_;
   manifest.meta.set("message", message_);
   manifest.entries.reserve(entries_.size());
   size_t hashed = 0;
+  size_t remote_hashed = 0;
   for (const auto& [key, pending] : entries_) {
     manifest.entries.push_back(pending.entry);
     if (!pending.needs_hash) continue;
-    manifest.entries.back().size = hashes[hashed].size;
-    manifest.entries.back().hash = std::move(hashes[hashed].hash);
+    ManifestEntry& entry = manifest.entries.back();
+    if (entry.physical_key.is_s3()) {
+      s3::ObjectHash& got = remote_hashes[remote_hashed++];
+      entry.size = got.size;
+      entry.hash = std::move(got.hash);
+      // Pin the entry to the version hashed, as quilt3 records it.
+      if (got.version_id && !entry.physical_key.version_id()) {
+        entry.physical_key = PhysicalKey::from_s3(entry.physical_key.bucket(),
+                                                  entry.physical_key.s3_key(), got.version_id);
+      }
+      continue;
+    }
+    entry.size = hashes[hashed].size;
+    entry.hash = std::move(hashes[hashed].hash);
     ++hashed;
   }
   for (const auto& [dir, meta] : directories_) {

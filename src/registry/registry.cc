@@ -80,16 +80,21 @@ std::string Registry::Impl::lock_path(const PackageName& name) const {
 }
 
 Registry::Registry(std::unique_ptr<ObjectStore> store) : impl_(std::make_unique<Impl>()) {
-  impl_->root = local_path_of(store->root_url());
+  std::string url = store->root_url();
+  if (url.starts_with("s3://")) {
+    std::string_view rest = std::string_view(url).substr(5);
+    size_t slash = rest.find('/');
+    impl_->bucket = std::string(rest.substr(0, slash));
+    if (slash != std::string_view::npos) impl_->prefix = std::string(rest.substr(slash + 1)) + "/";
+  } else {
+    impl_->root = local_path_of(url);
+  }
   impl_->store = std::move(store);
 }
 
 Registry::~Registry() = default;
 
 std::unique_ptr<Registry> Registry::open(std::string_view url) {
-  if (url.starts_with("s3:")) {
-    throw InvalidArgument("S3 registries are not supported yet: '" + std::string(url) + "'");
-  }
   return std::make_unique<Registry>(open_store(url));
 }
 

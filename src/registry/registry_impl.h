@@ -1,12 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "quilt/object_store.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
+#include "storage/file_lock.h"
 
 namespace quilt {
 
@@ -30,7 +32,11 @@ bool is_top_hash(std::string_view text) noexcept;
 
 struct Registry::Impl {
   std::unique_ptr<ObjectStore> store;
-  std::string root;  ///< Local directory of the registry.
+  std::string root;  ///< Local directory of the registry; empty for S3.
+  std::string bucket;  ///< The bucket of an S3 registry; empty for local ones.
+  std::string prefix;  ///< Key prefix of an S3 registry inside its bucket ("" or "p/").
+
+  bool is_s3() const { return !bucket.empty(); }
 
   /// Read a pointer file; nullopt when absent; Corrupt when not a top hash.
   std::optional<std::string> read_pointer(const std::string& key);
@@ -42,11 +48,18 @@ struct Registry::Impl {
   void refuse_workflows();
   /// Path of the lock file that serializes writers of `name` across processes.
   std::string lock_path(const PackageName& name) const;
+  /// Take the lock of `name` in a local registry; S3 registries have none.
+  std::optional<FileLock> lock(const PackageName& name);
   /// Add a timestamp pointer to `top_hash` (the current second, or the next
-  /// free one) and point `latest` at it. REQUIRES: the name's lock is held.
-  void add_revision(const PackageName& name, const std::string& top_hash);
+  /// free one) and point `latest` at it. REQUIRES: the name's lock is held
+  /// (local registries), or `expected_latest` is what `latest` held when the
+  /// caller checked it (S3, where there is no lock: see registry_write.cc).
+  void add_revision(const PackageName& name, const std::string& top_hash,
+                    const std::optional<std::string>& expected_latest = std::nullopt);
   /// Copy every entry's data into <root>/USER/PKG/<logical key>, verifying
-  /// hashes, and return the package with physical keys pointing there.
+  /// hashes, and return the package with physical keys pointing there. In an
+  /// S3 registry, entries already in its bucket stay where they are (quilt3's
+  /// default selector) and the others' keys get the versionId S3 assigned.
   Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
                     const ProgressFn& on_progress);
 };

@@ -1,11 +1,17 @@
 // Registry writes: push (data, manifest, pointers), delete and rollback.
 // Every file is written atomically and in an order that leaves the registry
 // valid at each step: data, then the manifest, then the timestamp pointer,
-// then `latest`. Writers of one name hold a lock file across processes.
+// then `latest`. Writers of one name hold a lock file across processes in a
+// local registry. S3 has no lock: `latest` is checked before it is written
+// and read back after, as quilt3 does, so a concurrent push that moved it is
+// reported as a conflict rather than silently replaced (docs/s3.md says what
+// each server guarantees).
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <ctime>
 #include <vector>
 
@@ -20,13 +26,16 @@ namespace quilt {
 namespace {
 
 constexpr auto kLockTimeout = std::chrono::seconds(120);
-// Copy a local file into the store under `key`; nothing becomes visible
+// Transfers to or from S3 wait on the network, not the CPU: run this many at once.
+constexpr size_t kRemoteTransfers = 16;
+
+// Copy an entry's bytes into the store under `key`; nothing becomes visible
 // unless its bytes match the entry.
-void copy_into_store(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
+ObjectInfo copy_into_store(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
   // Many files, one sync: push calls ObjectStore::sync() before the manifest.
   std::unique_ptr<Writer> writer = store.open_write(key, WriteOptions{.sync = false});
   copy_verified(entry, [&](std::span<const uint8_t> bytes) { writer->write(bytes); });
-  writer->commit();
+  return writer->commit();
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -42,13 +51,28 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
   std::string base = name.user + "/" + name.pkg + "/";
   auto entries = package.entries();
   std::vector<PhysicalKey> targets(entries.size());
-  pool.parallel_for(entries.size(), [&](size_t i) {
+  bool remote = is_s3() || std::any_of(entries.begin(), entries.end(), [](const ManifestEntry& e) {
+                  return e.physical_key.is_s3();
+                });
+  std::unique_ptr<ThreadPool> transfers;
+  if (remote) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
+  (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
     const ManifestEntry& entry = entries[i];
     std::string key = base + entry.logical_key;
-    std::string dest = root + "/" + key;
-    targets[i] = PhysicalKey::from_local_path(dest);
-    bool in_place = entry.physical_key.is_local() && same_file(entry.physical_key.local_path(), dest);
-    if (!in_place) copy_into_store(*store, entry, key);
+    if (is_s3()) {
+      if (entry.physical_key.is_s3() && entry.physical_key.bucket() == bucket) {
+        targets[i] = entry.physical_key;  // already in the registry's bucket
+      } else {
+        ObjectInfo info = copy_into_store(*store, entry, key);
+        targets[i] = PhysicalKey::from_s3(bucket, prefix + key, info.version_id);
+      }
+    } else {
+      std::string dest = root + "/" + key;
+      targets[i] = PhysicalKey::from_local_path(dest);
+      bool in_place =
+          entry.physical_key.is_local() && same_file(entry.physical_key.local_path(), dest);
+      if (!in_place) copy_into_store(*store, entry, key);
+    }
     if (on_progress) on_progress(1, entry.size);
   });
   size_t next = 0;
@@ -63,7 +87,7 @@ PushResult Registry::push(const PackageName& name, const Package& package,
                           const PushOptions& options, ThreadPool& pool) {
   impl_->refuse_workflows();
   Package written = options.copy_data ? impl_->copy_data(name, package, pool, options.on_progress) : package;
-  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::optional<FileLock> lock = impl_->lock(name);
   std::string latest_key = layout::latest_key(name);
   std::optional<std::string> current = impl_->read_pointer(latest_key);
   if (options.parent && !options.force && current.value_or("") != *options.parent) {
@@ -76,11 +100,12 @@ PushResult Registry::push(const PackageName& name, const Package& package,
   if (options.dedupe && current == top_hash) return PushResult{written, true};
   impl_->store->sync();  // the data is durable before anything names it
   impl_->store->put(layout::manifest_key(top_hash), written.manifest_text());
-  impl_->add_revision(name, top_hash);
+  impl_->add_revision(name, top_hash, current);
   return PushResult{written, false};
 }
 
-void Registry::Impl::add_revision(const PackageName& name, const std::string& top_hash) {
+void Registry::Impl::add_revision(const PackageName& name, const std::string& top_hash,
+                                  const std::optional<std::string>& expected_latest) {
   // One pointer per revision, named by its time; a second revision in the
   // same second takes the next free second rather than replacing the first.
   int64_t ts = static_cast<int64_t>(std::time(nullptr));
@@ -92,11 +117,32 @@ void Registry::Impl::add_revision(const PackageName& name, const std::string& to
     } catch (const Conflict&) {
     }
   }
-  write_pointer(layout::latest_key(name), top_hash);
+  std::string latest_key = layout::latest_key(name);
+  if (!is_s3()) {
+    write_pointer(latest_key, top_hash);
+    return;
+  }
+  // No lock in S3: check, write, check again. The revision's own pointer is
+  // written either way, so nothing is lost when the check fails.
+  auto moved = [&](const std::optional<std::string>& now) {
+    return Conflict("'" + name.str() + "' moved in registry " + store->root_url() +
+                    " during this push: latest is now " + now.value_or("(none)") +
+                    "; revision " + top_hash + " was recorded but is not latest");
+  };
+  std::optional<std::string> before = read_pointer(latest_key);
+  if (before != expected_latest) throw moved(before);
+  write_pointer(latest_key, top_hash);
+  std::optional<std::string> after = read_pointer(latest_key);
+  if (after != top_hash) throw moved(after);
+}
+
+std::optional<FileLock> Registry::Impl::lock(const PackageName& name) {
+  if (is_s3()) return std::nullopt;
+  return FileLock::acquire(lock_path(name), kLockTimeout);
 }
 
 void Registry::delete_package(const PackageName& name) {
-  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::optional<FileLock> lock = impl_->lock(name);
   std::vector<ObjectInfo> pointers = impl_->store->list_all(layout::pointer_dir(name));
   if (pointers.empty()) throw NotFound("no package '" + name.str() + "' in registry " + url());
   // `latest` goes first, so an interrupted delete never leaves it dangling.
@@ -106,7 +152,7 @@ void Registry::delete_package(const PackageName& name) {
 
 void Registry::delete_version(const PackageName& name, std::string_view hash_or_prefix) {
   std::string top_hash = resolve(name, hash_or_prefix);
-  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
+  std::optional<FileLock> lock = impl_->lock(name);
   std::vector<PackageVersion> versions = impl_->versions(name);
   std::vector<PackageVersion> kept;
   bool found = false;
@@ -139,8 +185,8 @@ void Registry::rollback(const PackageName& name, std::string_view hash_or_prefix
   impl_->refuse_workflows();
   std::string top_hash = resolve(name, hash_or_prefix);
   browse(name, top_hash);  // the revision must be whole before latest points at it
-  FileLock lock = FileLock::acquire(impl_->lock_path(name), kLockTimeout);
-  impl_->add_revision(name, top_hash);
+  std::optional<FileLock> lock = impl_->lock(name);
+  impl_->add_revision(name, top_hash, impl_->read_pointer(layout::latest_key(name)));
 }
 
 }  // namespace quilt

@@ -8,10 +8,11 @@
 
 namespace quilt {
 
-/// Read the local bytes behind `entry` and pass them to `sink` while hashing
-/// them; throw Corrupt naming the key when the size or hash differs from the
-/// entry's (the caller then discards what the sink received), IoError when
-/// the file cannot be read, InvalidArgument for a non-local physical key.
+/// Read the bytes behind `entry` (a local file, or an S3 object and the
+/// version its key names) and pass them to `sink` while hashing them; throw
+/// Corrupt naming the key when the size or hash differs from the entry's (the
+/// caller then discards what the sink received), IoError when a file cannot be
+/// read, NotFound/RemoteError from S3, InvalidArgument for other schemes.
 void copy_verified(const ManifestEntry& entry,
                    const std::function<void(std::span<const uint8_t>)>& sink);
 

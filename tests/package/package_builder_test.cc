@@ -122,14 +122,6 @@ TEST_F(PackageBuilderTest, FileAndDirectoryCannotShareAKey) {
   EXPECT_FALSE(builder.contains("f/g/h"));
 }
 
-TEST_F(PackageBuilderTest, S3EntriesAreRefusedAtBuild) {
-  PackageBuilder builder;
-  builder.set("remote/x", "s3://bucket/path/x?versionId=v1");
-  EXPECT_TRUE(builder.contains("remote/x"));
-  std::string message = error_of<InvalidArgument>([&] { builder.build(pool_); });
-  EXPECT_EQ(message, "s3 entries are not supported yet (remote/x)");
-}
-
 TEST_F(PackageBuilderTest, ChangedFileBuildsWithNewBytesVanishedFileFails) {
   std::string a = dir_.write("a", "old");
   PackageBuilder builder;

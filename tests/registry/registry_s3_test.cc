@@ -1,0 +1,171 @@
+// Registries in S3 against the real S3 server (Ceph RGW on loopback): push, browse, list,
+// install, delete and rollback in quilt3's layout; versionIds recorded; entries already in the
+// bucket left in place; an object changed after push fails the install and installs nothing.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../storage/s3_fixture.h"
+#include "quilt/errors.h"
+#include "quilt/package_builder.h"
+#include "quilt/registry.h"
+#include "quilt/thread_pool.h"
+#include "storage/s3/clients.h"
+#include "test_util.h"
+
+namespace quilt::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::span<const uint8_t> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+class RegistryS3Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = s3_env_for_test();
+    if (env_ == nullptr) return;
+    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ACCESS_KEY_ID", env_->access_key_id));
+    vars_.push_back(std::make_unique<ScopedEnv>("AWS_SECRET_ACCESS_KEY", env_->secret_access_key));
+    vars_.push_back(std::make_unique<ScopedEnv>("AWS_PROFILE", std::nullopt));
+    s3::ConfigOverrides overrides;
+    overrides.endpoint_url = env_->endpoint;
+    s3::set_default_overrides(overrides);
+    client_ = s3_client(*env_);
+    prefix_ = unique_s3_prefix();
+    tmp_.write("src/a.txt", "alpha");
+    tmp_.write("src/d/b.txt", "beta");
+    std::string big(11 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 9);
+    tmp_.write("src/d/big.bin", big);
+  }
+  void TearDown() override {
+    s3::set_default_overrides({});
+    if (!client_) return;
+    for (const std::string& bucket : {env_->bucket, env_->versioned_bucket}) {
+      s3_delete_prefix(*client_, bucket, prefix_ + "/");
+    }
+  }
+  std::unique_ptr<Registry> open(const std::string& bucket) {
+    return Registry::open("s3://" + bucket + "/" + prefix_);
+  }
+  Package make(const std::string& message) {
+    PackageBuilder builder;
+    builder.set_dir("", (tmp_.path() / "src").string());
+    builder.set_message(message);
+    return builder.build(pool_);
+  }
+
+  const S3TestEnv* env_ = nullptr;
+  std::shared_ptr<s3::Client> client_;
+  std::string prefix_;
+  TempDir tmp_;
+  ThreadPool pool_{2};
+  std::vector<std::unique_ptr<ScopedEnv>> vars_;
+  PackageName name_ = PackageName::parse("team/data");
+};
+
+TEST_F(RegistryS3Test, PushBrowseInstallRoundTripWithVersionIds) {
+  std::unique_ptr<Registry> registry = open(env_->versioned_bucket);
+  Package local = make("first");
+  PushResult pushed = registry->push(name_, local, PushOptions{}, pool_);
+  EXPECT_EQ(pushed.package.top_hash(), local.top_hash());  // physical keys are not hashed
+  for (const ManifestEntry& entry : pushed.package.entries()) {
+    SCOPED_TRACE(entry.logical_key);
+    ASSERT_TRUE(entry.physical_key.is_s3());
+    EXPECT_EQ(entry.physical_key.bucket(), env_->versioned_bucket);
+    EXPECT_EQ(entry.physical_key.s3_key(), prefix_ + "/team/data/" + entry.logical_key);
+    EXPECT_TRUE(entry.physical_key.version_id().has_value());
+  }
+  // quilt3's layout, under the registry's prefix.
+  EXPECT_TRUE(client_->head_object(env_->versioned_bucket,
+                                   prefix_ + "/.quilt/packages/" + local.top_hash()));
+  EXPECT_EQ(client_->get_object_bytes(env_->versioned_bucket,
+                                      prefix_ + "/.quilt/named_packages/team/data/latest"),
+            local.top_hash());
+  std::unique_ptr<Registry> again = open(env_->versioned_bucket);
+  EXPECT_EQ(again->list_packages(), std::vector<std::string>{"team/data"});
+  EXPECT_EQ(again->browse(name_).top_hash(), local.top_hash());
+  EXPECT_EQ(again->resolve(name_, local.top_hash().substr(0, 8)), local.top_hash());
+  InstallOptions options;
+  options.dest = (tmp_.path() / "out").string();
+  again->install(name_, "", options, pool_);
+  EXPECT_EQ(read_file(options.dest + "/d/big.bin"), read_file((tmp_.path() / "src/d/big.bin").string()));
+  EXPECT_EQ(read_file(options.dest + "/a.txt"), "alpha");
+}
+
+TEST_F(RegistryS3Test, EntriesAlreadyInTheBucketStayWhereTheyAre) {
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  client_->put_object(env_->bucket, prefix_ + "/elsewhere/raw.csv", bytes_of("a,b\n1,2\n"));
+  PackageBuilder builder;
+  builder.set("raw.csv", "s3://" + env_->bucket + "/" + prefix_ + "/elsewhere/raw.csv");
+  builder.set("a.txt", (tmp_.path() / "src/a.txt").string());
+  Package pushed = registry->push(name_, builder.build(pool_), PushOptions{}, pool_).package;
+  EXPECT_EQ(pushed.find("raw.csv")->physical_key.s3_key(), prefix_ + "/elsewhere/raw.csv");
+  EXPECT_EQ(pushed.find("a.txt")->physical_key.s3_key(), prefix_ + "/team/data/a.txt");
+  EXPECT_FALSE(client_->head_object(env_->bucket, prefix_ + "/team/data/raw.csv"));
+}
+
+TEST_F(RegistryS3Test, StaleParentConflictsAndLatestStays) {
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  PushOptions first;
+  first.parent = "";
+  Package v1 = make("one");
+  registry->push(name_, v1, first, pool_);
+  PushOptions stale;
+  stale.parent = "";
+  EXPECT_THROW(registry->push(name_, make("two"), stale, pool_), Conflict);
+  EXPECT_EQ(registry->latest(name_), v1.top_hash());
+  Package v2 = make("two");
+  PushOptions on_top;
+  on_top.parent = v1.top_hash();
+  registry->push(name_, v2, on_top, pool_);
+  EXPECT_EQ(registry->latest(name_), v2.top_hash());
+  EXPECT_EQ(registry->list_versions(name_).size(), 2u);
+  registry->rollback(name_, v1.top_hash());
+  EXPECT_EQ(registry->latest(name_), v1.top_hash());
+  registry->delete_version(name_, v2.top_hash());
+  EXPECT_EQ(registry->list_versions(name_).size(), 2u);  // v1 twice: first push and rollback
+  registry->delete_package(name_);
+  EXPECT_TRUE(registry->list_packages().empty());
+}
+
+TEST_F(RegistryS3Test, ObjectChangedAfterPushFailsInstallAndInstallsNothing) {
+  // An unversioned bucket: the entry's key names whatever bytes are there now.
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  registry->push(name_, make("one"), PushOptions{}, pool_);
+  client_->put_object(env_->bucket, prefix_ + "/team/data/d/b.txt", bytes_of("BETA"));
+  InstallOptions options;
+  options.dest = (tmp_.path() / "out").string();
+  std::string message = error_of<Corrupt>([&] { registry->install(name_, "", options, pool_); });
+  EXPECT_TRUE(contains(message, "d/b.txt")) << message;
+  EXPECT_FALSE(fs::exists(options.dest + "/a.txt"));
+  EXPECT_FALSE(fs::exists(options.dest + "/d"));
+}
+
+TEST_F(RegistryS3Test, CliPushAndInstall) {
+  std::string registry = "s3://" + env_->bucket + "/" + prefix_;
+  ScopedEnv quiet("QUILT_MINIMIZE_STDOUT", "1");
+  RunResult push = run_cli({"push", "team/cli", "--dir", (tmp_.path() / "src").string(),
+                            "--registry", registry, "--endpoint-url", env_->endpoint});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  RunResult browse = run_cli({"browse", "team/cli", "--registry", registry, "--endpoint-url",
+                              env_->endpoint});
+  ASSERT_EQ(browse.exit_code, 0) << browse.err;
+  EXPECT_TRUE(contains(browse.out, "big.bin")) << browse.out;
+  std::string dest = (tmp_.path() / "cli-out").string();
+  RunResult install = run_cli({"install", "quilt+" + registry + "#package=team/cli&path=d/",
+                               "--dest", dest, "--endpoint-url", env_->endpoint});
+  ASSERT_EQ(install.exit_code, 0) << install.err;
+  EXPECT_EQ(read_file(dest + "/d/b.txt"), "beta");
+  EXPECT_FALSE(fs::exists(dest + "/a.txt"));
+  RunResult missing = run_cli({"browse", "team/none", "--registry", registry, "--endpoint-url",
+                               env_->endpoint});
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+}
+
+}  // namespace
+}  // namespace quilt::test
