@@ -6,6 +6,7 @@
 #include "quilt/errors.h"
 #include "storage/local_store.h"
 #include "storage/s3/bucket_settings.h"
+#include "storage/s3/clients.h"
 
 namespace quilt::s3 {
 namespace {
@@ -290,7 +291,12 @@ std::unique_ptr<S3Store> open_s3_store(std::string_view url, const ConfigOverrid
   std::string prefix(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
   if (bucket.empty()) throw InvalidArgument("S3 store URL '" + std::string(url) + "' has no bucket");
   validate_bucket_name(bucket);
-  auto client = std::make_shared<Client>(resolve_config(with_bucket_settings(bucket, overrides)));
+  // The shared client, unless the caller brings its own overrides.
+  std::shared_ptr<Client> client =
+      overrides.profile || overrides.endpoint_url || overrides.region || overrides.addressing ||
+              overrides.anonymous
+          ? std::make_shared<Client>(resolve_config(with_bucket_settings(bucket, overrides)))
+          : client_for_bucket(bucket);
   return std::make_unique<S3Store>(std::move(client), std::move(bucket), std::move(prefix));
 }
 
