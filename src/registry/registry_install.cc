@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "core/unique_fd.h"
 #include "quilt/errors.h"
 #include "quilt/logical_key.h"
+#include "quilt/physical_key.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
@@ -84,6 +86,23 @@ std::span<const ManifestEntry> select(const Package& package, const std::string&
   return under;
 }
 
+// Whether `target` is already a regular file with the entry's bytes (an
+// install run again after an interruption keeps those instead of fetching
+// them again). Never follows a symbolic link.
+bool already_installed(const ManifestEntry& entry, const std::string& target) {
+  struct stat st {};
+  if (::lstat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (static_cast<uint64_t>(st.st_size) != entry.size) return false;
+  ManifestEntry local = entry;
+  local.physical_key = PhysicalKey::from_local_path(target);
+  try {
+    copy_verified(local, [](std::span<const uint8_t>) {});
+    return true;
+  } catch (const Corrupt&) {
+    return false;
+  }
+}
+
 void sync_filesystem(const std::string& dest) {
   UniqueFd fd = UniqueFd::open(dest, O_RDONLY | O_DIRECTORY);
   if (::syncfs(fd.get()) != 0) throw_io_error("cannot sync the file system of", dest, errno);
@@ -99,10 +118,20 @@ Package Registry::install(const PackageName& name, std::string_view hash_or_pref
   std::filesystem::create_directories(dest);
   StagingDir staging(dest);
   std::vector<std::exception_ptr> errors(entries.size());
-  pool.parallel_for(entries.size(), [&](size_t i) {
+  std::vector<char> present(entries.size(), 0);
+  // Downloads wait on the network: many at once, on threads of their own.
+  bool remote = std::any_of(entries.begin(), entries.end(),
+                            [](const ManifestEntry& e) { return e.physical_key.is_s3(); });
+  std::unique_ptr<ThreadPool> transfers;
+  if (remote) transfers = std::make_unique<ThreadPool>(16);
+  (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
     try {
       validate_logical_key(entries[i].logical_key);
-      stage_entry(entries[i], staging.file(i));
+      if (already_installed(entries[i], dest + "/" + entries[i].logical_key)) {
+        present[i] = 1;
+      } else {
+        stage_entry(entries[i], staging.file(i));
+      }
       if (options.on_progress) options.on_progress(1, entries[i].size);
     } catch (...) {
       errors[i] = std::current_exception();
@@ -114,6 +143,7 @@ Package Registry::install(const PackageName& name, std::string_view hash_or_pref
   // Data first on disk, then the names: a crash leaves whole files or none.
   sync_filesystem(dest);
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (present[i]) continue;
     const std::string& key = entries[i].logical_key;
     make_parents(dest, key);
     std::string target = dest + "/" + key;

@@ -11,16 +11,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <ctime>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "quilt/errors.h"
+#include "quilt/hash.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 #include "registry/registry_impl.h"
 #include "registry/verified_copy.h"
 #include "storage/file_lock.h"
+#include "storage/s3/s3_store.h"
 
 namespace quilt {
 namespace {
@@ -29,13 +32,37 @@ constexpr auto kLockTimeout = std::chrono::seconds(120);
 // Transfers to or from S3 wait on the network, not the CPU: run this many at once.
 constexpr size_t kRemoteTransfers = 16;
 
+// User metadata on objects a push uploads to S3: the entry's hash, so that a
+// push run again after an interruption can skip what is already there whole.
+constexpr char kHashMetadata[] = "quilt-hash";
+
+std::string hash_metadata(const Hash& hash) {
+  return std::string(hash_type_name(hash.type)) + ":" + hash.value;
+}
+
 // Copy an entry's bytes into the store under `key`; nothing becomes visible
 // unless its bytes match the entry.
 ObjectInfo copy_into_store(ObjectStore& store, const ManifestEntry& entry, const std::string& key) {
   // Many files, one sync: push calls ObjectStore::sync() before the manifest.
-  std::unique_ptr<Writer> writer = store.open_write(key, WriteOptions{.sync = false});
+  std::unique_ptr<Writer> writer;
+  if (auto* s3_store = dynamic_cast<s3::S3Store*>(&store)) {
+    writer = s3_store->open_write(key, WriteOptions{.sync = false},
+                                  {{kHashMetadata, hash_metadata(entry.hash)}});
+  } else {
+    writer = store.open_write(key, WriteOptions{.sync = false});
+  }
   copy_verified(entry, [&](std::span<const uint8_t> bytes) { writer->write(bytes); });
   return writer->commit();
+}
+
+// The version of an object a previous push left at `key` with the entry's
+// size and hash, if there is one.
+std::optional<std::optional<std::string>> already_pushed(s3::S3Store& store, const ManifestEntry& entry,
+                                                         const std::string& key) {
+  std::optional<s3::ObjectMeta> meta = store.client().head_object(store.bucket(), store.full_key(key));
+  if (!meta || meta->size != entry.size) return std::nullopt;
+  if (meta->meta(kHashMetadata) != hash_metadata(entry.hash)) return std::nullopt;
+  return meta->version_id;
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -56,12 +83,23 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
                 });
   std::unique_ptr<ThreadPool> transfers;
   if (remote) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
+  // What an earlier, interrupted push of this name left: one listing, then a
+  // HEAD only for keys of the right size.
+  std::map<std::string, uint64_t> existing;
+  if (is_s3()) {
+    for (ObjectInfo& info : store->list_all(base)) existing.emplace(std::move(info.key), info.size);
+  }
   (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
     const ManifestEntry& entry = entries[i];
     std::string key = base + entry.logical_key;
     if (is_s3()) {
+      auto found = existing.find(key);
+      std::optional<std::optional<std::string>> done;
       if (entry.physical_key.is_s3() && entry.physical_key.bucket() == bucket) {
         targets[i] = entry.physical_key;  // already in the registry's bucket
+      } else if (found != existing.end() && found->second == entry.size &&
+                 (done = already_pushed(static_cast<s3::S3Store&>(*store), entry, key))) {
+        targets[i] = PhysicalKey::from_s3(bucket, prefix + key, *done);
       } else {
         ObjectInfo info = copy_into_store(*store, entry, key);
         targets[i] = PhysicalKey::from_s3(bucket, prefix + key, info.version_id);

@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "../storage/s3_fixture.h"
 #include "quilt/errors.h"
@@ -144,6 +150,80 @@ TEST_F(RegistryS3Test, ObjectChangedAfterPushFailsInstallAndInstallsNothing) {
   EXPECT_TRUE(contains(message, "d/b.txt")) << message;
   EXPECT_FALSE(fs::exists(options.dest + "/a.txt"));
   EXPECT_FALSE(fs::exists(options.dest + "/d"));
+}
+
+TEST_F(RegistryS3Test, PushAgainSkipsObjectsAlreadyThereWhole) {
+  std::unique_ptr<Registry> registry = open(env_->versioned_bucket);
+  Package first = registry->push(name_, make("one"), PushOptions{}, pool_).package;
+  // One file changes; the others are where the first push put them, with its hash.
+  tmp_.write("src/a.txt", "ALPHA");
+  Package second = registry->push(name_, make("two"), PushOptions{}, pool_).package;
+  EXPECT_NE(second.find("a.txt")->physical_key, first.find("a.txt")->physical_key);
+  EXPECT_EQ(second.find("d/b.txt")->physical_key, first.find("d/b.txt")->physical_key);
+  EXPECT_EQ(second.find("d/big.bin")->physical_key, first.find("d/big.bin")->physical_key);
+  // An object with the right size but other bytes (no hash of ours on it) is sent again.
+  client_->put_object(env_->versioned_bucket, prefix_ + "/team/data/d/b.txt", bytes_of("BETA"));
+  Package third = registry->push(name_, make("three"), PushOptions{}, pool_).package;
+  EXPECT_NE(third.find("d/b.txt")->physical_key, first.find("d/b.txt")->physical_key);
+  s3::GetOptions pinned;
+  pinned.version_id = third.find("d/b.txt")->physical_key.version_id();
+  EXPECT_EQ(client_->get_object_bytes(env_->versioned_bucket, prefix_ + "/team/data/d/b.txt", pinned),
+            "beta");
+}
+
+TEST_F(RegistryS3Test, InstallAgainKeepsWholeFilesAndRepairsTheRest) {
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  registry->push(name_, make("one"), PushOptions{}, pool_);
+  InstallOptions options;
+  options.dest = (tmp_.path() / "out").string();
+  registry->install(name_, "", options, pool_);
+  struct stat before {};
+  ASSERT_EQ(::stat((options.dest + "/d/big.bin").c_str(), &before), 0);
+  tmp_.write("out/a.txt", "ALPHA");  // damaged: same size, other bytes
+  fs::remove(options.dest + "/d/b.txt");
+  registry->install(name_, "", options, pool_);
+  EXPECT_EQ(read_file(options.dest + "/a.txt"), "alpha");
+  EXPECT_EQ(read_file(options.dest + "/d/b.txt"), "beta");
+  struct stat after {};
+  ASSERT_EQ(::stat((options.dest + "/d/big.bin").c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // kept, not fetched and renamed again
+}
+
+TEST_F(RegistryS3Test, KilledPushRunAgainCompletesWithoutResending) {
+  for (int i = 0; i < 120; ++i) {
+    tmp_.write("many/f" + std::to_string(1000 + i) + ".bin", std::string(256 << 10, static_cast<char>('a' + i % 26)));
+  }
+  std::string registry = "s3://" + env_->versioned_bucket + "/" + prefix_;
+  ScopedEnv quiet("QUILT_MINIMIZE_STDOUT", "1");
+  std::vector<std::string> args = {"push", "team/many", "--dir", (tmp_.path() / "many").string(),
+                                   "--registry", registry, "--endpoint-url", env_->endpoint};
+  int pid = spawn_cli(args);
+  // Kill it once some data is up, before it can have finished.
+  std::vector<s3::ListedObject> uploaded;
+  for (int tries = 0; tries < 400 && uploaded.size() < 10; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    s3::ListObjectsRequest request;
+    request.prefix = prefix_ + "/team/many/";
+    uploaded = client_->list_objects(env_->versioned_bucket, request).objects;
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_GE(uploaded.size(), 10u) << "the push never started uploading";
+  s3::ListVersionsRequest versions;
+  versions.prefix = prefix_ + "/team/many/";
+  size_t versions_before = client_->list_object_versions(env_->versioned_bucket, versions).versions.size();
+  EXPECT_FALSE(client_->head_object(env_->versioned_bucket,
+                                    prefix_ + "/.quilt/named_packages/team/many/latest"))
+      << "killed before it published";
+  RunResult again = run_cli(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  // Every file now has exactly one version: what the killed push sent was not sent again.
+  s3::ListVersionsResult after = client_->list_object_versions(env_->versioned_bucket, versions);
+  EXPECT_EQ(after.versions.size(), 120u);
+  EXPECT_GE(versions_before, 10u);
+  std::unique_ptr<Registry> reg = Registry::open(registry);
+  EXPECT_EQ(reg->browse(PackageName::parse("team/many")).entries().size(), 120u);
 }
 
 TEST_F(RegistryS3Test, CliPushAndInstall) {

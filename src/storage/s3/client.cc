@@ -160,6 +160,13 @@ ErrorDocument parse_error(const HttpResponse& response) {
 
 }  // namespace
 
+std::optional<std::string_view> ObjectMeta::meta(std::string_view name) const {
+  for (const Header& m : metadata) {
+    if (m.first == name) return std::string_view(m.second);
+  }
+  return std::nullopt;
+}
+
 void validate_bucket_name(std::string_view bucket) {
   auto fail = [&](std::string_view why) {
     throw InvalidArgument("invalid S3 bucket name '" + std::string(bucket) + "': " +
@@ -403,6 +410,9 @@ bool node_true(pugi::xml_node node, const char* child) {
 
 ObjectMeta meta_from_headers(const HttpResponse& response) {
   ObjectMeta meta;
+  for (const Header& h : response.headers) {
+    if (h.first.starts_with("x-amz-meta-")) meta.metadata.emplace_back(h.first.substr(11), h.second);
+  }
   meta.etag = unquote_etag(response.header("etag").value_or(""));
   if (auto v = response.header("x-amz-version-id"); v && *v != "null") meta.version_id = std::string(*v);
   meta.last_modified = std::string(response.header("last-modified").value_or(""));
@@ -416,6 +426,10 @@ ObjectMeta meta_from_headers(const HttpResponse& response) {
   }
   if (auto length = response.header("content-length")) meta.size = parse_u64(*length, "Content-Length");
   return meta;
+}
+
+void add_metadata(std::vector<Header>& headers, const std::vector<Header>& metadata) {
+  for (const Header& m : metadata) headers.emplace_back("x-amz-meta-" + m.first, m.second);
 }
 
 }  // namespace
@@ -551,6 +565,7 @@ PutResult Client::put_object(const std::string& bucket, const std::string& key,
   if (options.payload_sha256) call.payload_hash = *options.payload_sha256;
   if (!options.content_type.empty()) call.headers.emplace_back("Content-Type", options.content_type);
   if (!options.canned_acl.empty()) call.headers.emplace_back("x-amz-acl", options.canned_acl);
+  add_metadata(call.headers, options.metadata);
   if (options.if_none_match_any) call.headers.emplace_back("If-None-Match", "*");
   if (options.if_match) call.headers.emplace_back("If-Match", "\"" + *options.if_match + "\"");
   HttpResponse response = send(call);
@@ -763,7 +778,8 @@ PutResult Client::copy_object(const std::string& source_bucket, const std::strin
 }
 
 std::string Client::create_multipart_upload(const std::string& bucket, const std::string& key,
-                                            const std::string& content_type) {
+                                            const std::string& content_type,
+                                            const std::vector<Header>& metadata) {
   Call call;
   call.operation = "CreateMultipartUpload";
   call.method = "POST";
@@ -771,6 +787,7 @@ std::string Client::create_multipart_upload(const std::string& bucket, const std
   call.key = key;
   call.query = {{"uploads", ""}};
   if (!content_type.empty()) call.headers.emplace_back("Content-Type", content_type);
+  add_metadata(call.headers, metadata);
   HttpResponse response = send(call);
   if (response.status != 200) throw_error(call, response);
   pugi::xml_document doc;

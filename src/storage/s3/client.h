@@ -33,6 +33,11 @@ struct ObjectMeta {
   std::string etag;   ///< As the server sends it, quotes removed.
   std::optional<std::string> version_id;
   std::string last_modified;
+  /// User metadata (x-amz-meta-NAME headers), names lowercase without the prefix.
+  std::vector<Header> metadata;
+
+  /// Return the user metadata value `name` (lowercase), if any.
+  std::optional<std::string_view> meta(std::string_view name) const;
 };
 
 /// What a write (put, copy, complete) produced.
@@ -59,6 +64,8 @@ struct PutOptions {
   std::string content_type;
   /// A canned ACL (x-amz-acl), e.g. "public-read"; empty: the bucket's default.
   std::string canned_acl;
+  /// User metadata, sent as x-amz-meta-NAME headers (names lowercase, values ASCII).
+  std::vector<Header> metadata;
 };
 
 struct ListedObject {
@@ -188,7 +195,8 @@ class Client {
   /// Multipart upload, step by step. Parts are numbered from 1; all but the last must be at
   /// least kMinPartSize.
   std::string create_multipart_upload(const std::string& bucket, const std::string& key,
-                                      const std::string& content_type = {});
+                                      const std::string& content_type = {},
+                                      const std::vector<Header>& metadata = {});
   /// Upload one part; return its ETag.
   std::string upload_part(const std::string& bucket, const std::string& key,
                           const std::string& upload_id, int part_number,

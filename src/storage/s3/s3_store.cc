@@ -77,11 +77,13 @@ class S3Reader final : public Reader {
 
 class S3Writer final : public Writer {
  public:
-  S3Writer(S3Store& store, std::string relative_key, std::string key, WriteOptions options)
+  S3Writer(S3Store& store, std::string relative_key, std::string key, WriteOptions options,
+           std::vector<Header> metadata)
       : store_(store),
         relative_key_(std::move(relative_key)),
         key_(std::move(key)),
-        options_(options) {}
+        options_(options),
+        metadata_(std::move(metadata)) {}
 
   ~S3Writer() override {
     if (!upload_id_.empty()) {
@@ -113,6 +115,7 @@ class S3Writer final : public Writer {
     Client& client = store_.client();
     PutOptions put;
     put.if_none_match_any = options_.if_absent;
+    put.metadata = metadata_;
     if (options_.if_absent && client.head_object(store_.bucket(), key_)) {
       throw Conflict("cannot create " + url() + ": it exists");
     }
@@ -143,7 +146,9 @@ class S3Writer final : public Writer {
                             std::to_string(total_) + " bytes so far)");
     }
     Client& client = store_.client();
-    if (upload_id_.empty()) upload_id_ = client.create_multipart_upload(store_.bucket(), key_);
+    if (upload_id_.empty()) {
+      upload_id_ = client.create_multipart_upload(store_.bucket(), key_, {}, metadata_);
+    }
     int number = static_cast<int>(parts_.size()) + 1;
     parts_.push_back({number, client.upload_part(store_.bucket(), key_, upload_id_, number,
                                                  as_bytes(buffer_))});
@@ -154,6 +159,7 @@ class S3Writer final : public Writer {
   std::string relative_key_;
   std::string key_;
   WriteOptions options_;
+  std::vector<Header> metadata_;
   std::string buffer_;
   uint64_t total_ = 0;
   std::string upload_id_;
@@ -209,8 +215,14 @@ std::unique_ptr<Reader> S3Store::open_read(std::string_view key, ByteRange range
 }
 
 std::unique_ptr<Writer> S3Store::open_write(std::string_view key, WriteOptions options) {
+  return open_write(key, options, {});
+}
+
+std::unique_ptr<Writer> S3Store::open_write(std::string_view key, WriteOptions options,
+                                            std::vector<Header> metadata) {
   std::string full = full_key(key);
-  return std::make_unique<S3Writer>(*this, std::string(key), std::move(full), options);
+  return std::make_unique<S3Writer>(*this, std::string(key), std::move(full), options,
+                                    std::move(metadata));
 }
 
 ListPage S3Store::list(std::string_view prefix, const ListOptions& options) {

@@ -40,6 +40,11 @@ class S3Store final : public ObjectStore {
   std::optional<ObjectInfo> head(std::string_view key) override;
   std::unique_ptr<Reader> open_read(std::string_view key, ByteRange range = {}) override;
   std::unique_ptr<Writer> open_write(std::string_view key, WriteOptions options = {}) override;
+  /// open_write(), also storing user metadata with the object (x-amz-meta-*).
+  std::unique_ptr<Writer> open_write(std::string_view key, WriteOptions options,
+                                     std::vector<Header> metadata);
+  /// The full key of `key` in the bucket (the store's prefix added).
+  std::string full_key(std::string_view key) const;
   ListPage list(std::string_view prefix, const ListOptions& options = {}) override;
   void remove(std::string_view key) override;
   /// A server-side copy (CopyObject; UploadPartCopy above 5 GiB): no byte passes through here.
@@ -49,7 +54,6 @@ class S3Store final : public ObjectStore {
   const std::string& bucket() const { return bucket_; }
 
  private:
-  std::string full_key(std::string_view key) const;
 
   std::shared_ptr<Client> client_;
   std::string bucket_;
