@@ -160,13 +160,46 @@ void Registry::Impl::add_revision(const PackageName& name, const std::string& to
     write_pointer(latest_key, top_hash);
     return;
   }
-  // No lock in S3: check, write, check again. The revision's own pointer is
-  // written either way, so nothing is lost when the check fails.
+  // No lock in S3. The revision's own pointer is written either way, so
+  // nothing is lost when `latest` cannot be moved.
   auto moved = [&](const std::optional<std::string>& now) {
     return Conflict("'" + name.str() + "' moved in registry " + store->root_url() +
                     " during this push: latest is now " + now.value_or("(none)") +
                     "; revision " + top_hash + " was recorded but is not latest");
   };
+  auto& s3_store = static_cast<s3::S3Store&>(*store);
+  s3::Client& client = s3_store.client();
+  if (client.config().conditional_writes) {
+    // One conditional write: If-Match the ETag of the value checked, or
+    // If-None-Match: * when there was none. The server decides the race.
+    std::string full_key = s3_store.full_key(latest_key);
+    std::string value;
+    std::optional<std::string> etag;
+    try {
+      s3::BodySink sink = [&](std::span<const uint8_t> bytes) {
+        value.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      };
+      etag = client.get_object(bucket, full_key, {}, sink).etag;
+    } catch (const NotFound&) {
+    }
+    std::optional<std::string> before;
+    if (etag) before = read_pointer(latest_key);
+    if (before != expected_latest) throw moved(before);
+    s3::PutOptions put;
+    if (etag) {
+      put.if_match = *etag;
+    } else {
+      put.if_none_match_any = true;
+    }
+    try {
+      client.put_object(bucket, full_key,
+                        {reinterpret_cast<const uint8_t*>(top_hash.data()), top_hash.size()}, put);
+    } catch (const Conflict&) {
+      throw moved(read_pointer(latest_key));
+    }
+    return;
+  }
+  // Otherwise: check, write, check again, as quilt3 does.
   std::optional<std::string> before = read_pointer(latest_key);
   if (before != expected_latest) throw moved(before);
   write_pointer(latest_key, top_hash);

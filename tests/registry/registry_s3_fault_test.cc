@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <thread>
 #include <set>
 
 #include "../storage/fault_proxy.h"
@@ -126,6 +128,104 @@ TEST_F(RegistryS3FaultTest, InstallOfAChangedObjectInstallsNothing) {
   options.dest = (tmp_.path() / "out").string();
   EXPECT_THROW(registry->install(name_, "", options, pool_), Corrupt);
   EXPECT_FALSE(std::filesystem::exists(options.dest + "/f1.txt"));
+}
+
+// The value of header `name` in a request head, if present.
+std::optional<std::string> header_of(const std::string& request, const std::string& name) {
+  size_t at = request.find("\r\n" + name + ": ");
+  if (at == std::string::npos || at > request.find("\r\n\r\n")) return std::nullopt;
+  size_t start = at + 4 + name.size();
+  return request.substr(start, request.find("\r\n", start) - start);
+}
+
+// Play a server that honours If-Match and If-None-Match on PUT (as AWS does, and RGW 16 does
+// not): conditional PUTs are checked and written by the proxy, one at a time.
+void honour_conditions(FaultProxy& proxy, s3::Client& client, const std::string& bucket) {
+  auto mutex = std::make_shared<std::mutex>();
+  proxy.set_handler([&client, bucket, mutex](const std::string& request) -> std::string {
+    std::optional<std::string> if_match = header_of(request, "If-Match");
+    std::optional<std::string> if_none = header_of(request, "If-None-Match");
+    if (!request.starts_with("PUT ") || (!if_match && !if_none)) return "";
+    std::string path = request.substr(4, request.find(' ', 4) - 4);
+    std::string key = path.substr(bucket.size() + 2);
+    std::string body = request.substr(request.find("\r\n\r\n") + 4);
+    std::lock_guard<std::mutex> lock(*mutex);
+    std::optional<s3::ObjectMeta> meta = client.head_object(bucket, key);
+    bool ok = if_match ? meta && "\"" + meta->etag + "\"" == *if_match : !meta;
+    if (!ok) {
+      std::string error = "<Error><Code>PreconditionFailed</Code><Message>At least one of the "
+                          "pre-conditions you specified did not hold</Message></Error>";
+      return "HTTP/1.1 412 Precondition Failed\r\nContent-Length: " + std::to_string(error.size()) +
+             "\r\n\r\n" + error;
+    }
+    s3::PutResult put = client.put_object(bucket, key, {reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+    return "HTTP/1.1 200 OK\r\nETag: \"" + put.etag + "\"\r\nContent-Length: 0\r\n\r\n";
+  });
+}
+
+TEST_F(RegistryS3FaultTest, ConcurrentPushesWithConditionalWritesHaveOneWinner) {
+  FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
+  honour_conditions(proxy, *client_, env_->bucket);
+  s3::ConfigOverrides overrides;
+  overrides.endpoint_url = proxy.endpoint();
+  overrides.conditional_writes = true;
+  s3::set_default_overrides(overrides);
+  std::unique_ptr<Registry> registry = Registry::open(registry_url());
+  Package base = make();
+  registry->push(name_, base, PushOptions{}, pool_);
+  std::vector<Package> packages;
+  for (const char* message : {"left", "right"}) {
+    PackageBuilder builder(base);
+    builder.set_message(std::string(message));
+    packages.push_back(builder.build(pool_));
+  }
+  std::atomic<int> wins{0};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (const Package& package : packages) {
+    threads.emplace_back([&, package] {
+      PushOptions options;
+      options.parent = base.top_hash();
+      try {
+        registry->push(name_, package, options, pool_);
+        ++wins;
+      } catch (const Conflict&) {
+        ++conflicts;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(conflicts.load(), 1);
+  std::string latest = registry->latest(name_);
+  EXPECT_TRUE(latest == packages[0].top_hash() || latest == packages[1].top_hash());
+  // Nothing is lost: both revisions' manifests are there to browse.
+  for (const Package& package : packages) {
+    EXPECT_EQ(registry->browse(name_, package.top_hash()).top_hash(), package.top_hash());
+  }
+}
+
+TEST_F(RegistryS3FaultTest, WithoutConditionsAWriterLandingJustAfterUsIsAConflict) {
+  FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
+  std::string intruder(64, 'e');
+  std::string latest_key = prefix_ + "/.quilt/named_packages/team/faulty/latest";
+  // Right after our write of latest, another writer's lands.
+  proxy.set_after([&](const std::string& request) {
+    if (request.starts_with("PUT ") && request.find("/latest ") != std::string::npos) {
+      client_->put_object(env_->bucket, latest_key,
+                          {reinterpret_cast<const uint8_t*>(intruder.data()), intruder.size()});
+    }
+  });
+  s3::ConfigOverrides overrides;
+  overrides.endpoint_url = proxy.endpoint();
+  overrides.conditional_writes = false;
+  s3::set_default_overrides(overrides);
+  std::unique_ptr<Registry> registry = Registry::open(registry_url());
+  Package package = make();
+  std::string message = error_of<Conflict>([&] { registry->push(name_, package, PushOptions{}, pool_); });
+  EXPECT_TRUE(contains(message, "latest is now " + intruder)) << message;
+  // Our revision is recorded all the same.
+  EXPECT_EQ(registry->list_versions(name_).back().top_hash, package.top_hash());
 }
 
 }  // namespace

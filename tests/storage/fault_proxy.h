@@ -51,6 +51,14 @@ class FaultProxy {
     for (int fd : open_) ::close(fd);
   }
 
+  /// Answer requests itself: `handler(request)` returns a whole response to send instead of
+  /// forwarding, or "" to forward (faults still apply first). Set before traffic starts.
+  void set_handler(std::function<std::string(const std::string&)> handler) {
+    handler_ = std::move(handler);
+  }
+  /// Run `after(request)` once a forwarded request's response has been relayed.
+  void set_after(std::function<void(const std::string&)> after) { after_ = std::move(after); }
+
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return counter_.load(); }
   int faults() const { return faults_.load(); }
@@ -157,6 +165,13 @@ class FaultProxy {
         if (!send_all(fd, error_reply(500, "InternalError"))) break;
         continue;
       }
+      if (handler_) {
+        std::string answer = handler_(request);
+        if (!answer.empty()) {
+          if (!send_all(fd, answer)) break;
+          continue;
+        }
+      }
       std::string response = forward(request);
       if (response.empty()) break;
       if (fault == Fault::kCutResponse) {
@@ -165,12 +180,15 @@ class FaultProxy {
         break;
       }
       if (!send_all(fd, response)) break;
+      if (after_) after_(request);
     }
     ::shutdown(fd, SHUT_RDWR);
   }
 
   int upstream_port_;
   std::function<Fault(int, const std::string&)> fault_;
+  std::function<std::string(const std::string&)> handler_;
+  std::function<void(const std::string&)> after_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -32,6 +32,7 @@ TEST_F(BucketSettingsTest, FillsUnsetFieldsOfTheNamedBucketOnly) {
       "      profile: ceph\n"
       "      addressing: path\n"
       "      no_sign_request: false\n"
+      "      conditional_writes: on\n"
       "    open-data:\n"
       "      no_sign_request: yes\n");
   point_at_config();
@@ -43,6 +44,7 @@ TEST_F(BucketSettingsTest, FillsUnsetFieldsOfTheNamedBucketOnly) {
   EXPECT_EQ(team.profile, "ceph");
   EXPECT_EQ(team.addressing, Addressing::kPath);
   EXPECT_EQ(team.anonymous, false);
+  EXPECT_EQ(team.conditional_writes, true);
   ConfigOverrides open = with_bucket_settings("open-data", {});
   EXPECT_EQ(open.anonymous, true);
   EXPECT_FALSE(open.endpoint_url.has_value());

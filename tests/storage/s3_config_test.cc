@@ -622,3 +622,22 @@ TEST(S3ConfigProcess, ProcessEnvironmentReadsTheRealEnvironment) {
 
 }  // namespace
 }  // namespace quilt::test
+
+namespace quilt::test {
+namespace {
+
+TEST(S3ConditionalWritesTest, OnForAwsOffElsewhereUnlessSaid) {
+  s3::Environment none;
+  EXPECT_TRUE(s3::resolve_config({}, none).conditional_writes);
+  s3::ConfigOverrides ceph;
+  ceph.endpoint_url = "http://127.0.0.1:7480";
+  EXPECT_FALSE(s3::resolve_config(ceph, none).conditional_writes);
+  EXPECT_TRUE(s3::resolve_config(ceph, {{"QUILT_S3_CONDITIONAL_WRITES", "true"}}).conditional_writes);
+  EXPECT_FALSE(s3::resolve_config({}, {{"QUILT_S3_CONDITIONAL_WRITES", "false"}}).conditional_writes);
+  ceph.conditional_writes = true;
+  EXPECT_TRUE(s3::resolve_config(ceph, {{"QUILT_S3_CONDITIONAL_WRITES", "false"}}).conditional_writes);
+  EXPECT_THROW(s3::resolve_config({}, {{"QUILT_S3_CONDITIONAL_WRITES", "yes"}}), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace quilt::test

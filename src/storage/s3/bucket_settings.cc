@@ -51,15 +51,17 @@ ConfigOverrides with_bucket_settings(const std::string& bucket, ConfigOverrides 
         throw InvalidArgument(where + ": addressing must be 'path' or 'virtual', not '" + text + "'");
       }
       if (!overrides.addressing) overrides.addressing = text == "path" ? Addressing::kPath : Addressing::kVirtual;
-    } else if (name == "no_sign_request") {
+    } else if (name == "no_sign_request" || name == "conditional_writes") {
       bool flag = false;
       if (!YAML::convert<bool>::decode(value, flag)) {
-        throw InvalidArgument(where + ": no_sign_request must be true or false, not '" + text + "'");
+        throw InvalidArgument(where + ": " + name + " must be true or false, not '" + text + "'");
       }
-      if (!overrides.anonymous) overrides.anonymous = flag;
+      std::optional<bool>& field =
+          name == "no_sign_request" ? overrides.anonymous : overrides.conditional_writes;
+      if (!field) field = flag;
     } else {
       throw InvalidArgument(where + ": unknown setting '" + name +
-                            "' (known: endpoint_url, region, profile, addressing, no_sign_request)");
+                            "' (known: endpoint_url, region, profile, addressing, no_sign_request, conditional_writes)");
     }
   }
   return overrides;

@@ -12,6 +12,7 @@
 //         profile: ceph
 //         addressing: path        # or virtual
 //         no_sign_request: false
+//         conditional_writes: false  # the server honours If-Match on PUT (AWS does)
 //
 // Command-line flags win over these, and these win over the environment and the AWS files.
 

@@ -515,6 +515,18 @@ ClientConfig resolve_config(const ConfigOverrides& overrides, const Environment&
     }
   }
 
+  // Conditional writes.
+  if (overrides.conditional_writes) {
+    config.conditional_writes = *overrides.conditional_writes;
+  } else if (auto c = env_value(environment, "QUILT_S3_CONDITIONAL_WRITES")) {
+    if (*c != "true" && *c != "false") {
+      throw InvalidArgument("QUILT_S3_CONDITIONAL_WRITES must be true or false, not '" + *c + "'");
+    }
+    config.conditional_writes = *c == "true";
+  } else {
+    config.conditional_writes = config.endpoint.empty();
+  }
+
   // CA bundle.
   if (auto ca = env_value(environment, "AWS_CA_BUNDLE")) {
     config.ca_bundle = expand_home(*ca, environment);

@@ -26,6 +26,7 @@ struct ConfigOverrides {
   std::optional<std::string> region;        // --region
   std::optional<Addressing> addressing;
   std::optional<bool> anonymous;  // --no-sign-request
+  std::optional<bool> conditional_writes;
 };
 
 /// A resolved client configuration.
@@ -40,6 +41,11 @@ struct ClientConfig {
   /// A PEM bundle of CA certificates to trust instead of the system's (AWS_CA_BUNDLE,
   /// `ca_bundle`); empty: the system's.
   std::string ca_bundle;
+  /// Whether the server honours If-Match and If-None-Match on PUT, so a registry can move
+  /// `latest` with one conditional write. Overrides, QUILT_S3_CONDITIONAL_WRITES (true|false),
+  /// else true for AWS and false for other endpoints (Ceph RGW 16 refuses every If-Match on
+  /// PUT; docs/s3.md).
+  bool conditional_writes = false;
   /// Where the credentials came from, for error messages: "environment",
   /// "/root/.aws/credentials [profile dev]", "anonymous (no credentials found in ...)".
   std::string credentials_source;

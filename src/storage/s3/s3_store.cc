@@ -306,7 +306,7 @@ std::unique_ptr<S3Store> open_s3_store(std::string_view url, const ConfigOverrid
   // The shared client, unless the caller brings its own overrides.
   std::shared_ptr<Client> client =
       overrides.profile || overrides.endpoint_url || overrides.region || overrides.addressing ||
-              overrides.anonymous
+              overrides.anonymous || overrides.conditional_writes
           ? std::make_shared<Client>(resolve_config(with_bucket_settings(bucket, overrides)))
           : client_for_bucket(bucket);
   return std::make_unique<S3Store>(std::move(client), std::move(bucket), std::move(prefix));
