@@ -1,14 +1,21 @@
 #include "quilt/registry.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "core/utf8.h"
 #include "quilt/errors.h"
 #include "registry/config.h"
 #include "registry/registry_impl.h"
+#include "storage/s3/client.h"
 
 namespace quilt {
 namespace {
@@ -170,20 +177,81 @@ std::string Registry::resolve(const PackageName& name, std::string_view hash_or_
   throw NotFound("no revision with top hash " + prefix + " in registry " + url());
 }
 
+namespace {
+
+// Manifests read from S3 are kept in ${XDG_CACHE_HOME:-~/.cache}/quiltcpp/manifests/, one file
+// per manifest URL (named by the URL's SHA-256). Not by top hash alone: physical keys are not
+// hashed, so two registries can hold different manifests with one top hash. A cached file that
+// no longer hashes to its top hash is fetched again.
+std::string manifest_cache_path(const std::string& url) {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  std::string base;
+  if (xdg != nullptr && *xdg == '/') {
+    base = xdg;
+  } else {
+    const char* home = std::getenv("HOME");
+    base = std::string(home != nullptr ? home : "") + "/.cache";
+  }
+  return base + "/quiltcpp/manifests/" +
+         s3::sha256_hex({reinterpret_cast<const uint8_t*>(url.data()), url.size()});
+}
+
+std::optional<Package> cached_manifest(const std::string& url, const std::string& top_hash) {
+  std::string path = manifest_cache_path(url);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    ManifestReadOptions options;
+    options.source_name = path;
+    Package package(read_manifest(text, options));
+    if (package.top_hash() == top_hash) return package;
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
+// Best effort: a cache that cannot be written is no reason to fail a browse.
+void cache_manifest(const std::string& url, const std::string& text) {
+  std::string path = manifest_cache_path(url);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return;
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out) {
+      std::filesystem::remove(temp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) std::filesystem::remove(temp, ec);
+}
+
+}  // namespace
+
 Package Registry::browse(const PackageName& name, std::string_view hash_or_prefix) {
   std::string top_hash = resolve(name, hash_or_prefix);
   std::string key = layout::manifest_key(top_hash);
+  std::string manifest_url = url() + "/" + key;
+  if (impl_->is_s3()) {
+    if (std::optional<Package> cached = cached_manifest(manifest_url, top_hash)) return *cached;
+  }
   if (!impl_->store->head(key)) {
     throw Corrupt("registry " + url() + " points '" + name.str() + "' at " + top_hash +
                   ", but its manifest " + key + " is missing");
   }
   ManifestReadOptions options;
   options.source_name = key;
-  Package package(read_manifest(impl_->store->get(key), options));
+  std::string text = impl_->store->get(key);
+  Package package(read_manifest(text, options));
   if (package.top_hash() != top_hash) {
     throw Corrupt("manifest " + key + " in registry " + url() + " hashes to " +
                   package.top_hash() + ", not to its name");
   }
+  if (impl_->is_s3()) cache_manifest(manifest_url, text);
   return package;
 }
 

@@ -9,6 +9,7 @@
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 #include "storage/file_lock.h"
+#include "storage/s3/client.h"
 
 namespace quilt {
 
@@ -60,6 +61,10 @@ struct Registry::Impl {
   /// hashes, and return the package with physical keys pointing there. In an
   /// S3 registry, entries already in its bucket stay where they are (quilt3's
   /// default selector) and the others' keys get the versionId S3 assigned.
+  /// In an S3 registry, copy an entry that lives in another bucket of the
+  /// same server on the server, to `key`; std::nullopt when the bytes must
+  /// pass through here instead.
+  std::optional<s3::PutResult> server_side_copy(const ManifestEntry& entry, const std::string& key);
   Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
                     const ProgressFn& on_progress);
 };

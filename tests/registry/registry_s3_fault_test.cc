@@ -163,6 +163,43 @@ void honour_conditions(FaultProxy& proxy, s3::Client& client, const std::string&
   });
 }
 
+TEST_F(RegistryS3FaultTest, EntriesInAnotherBucketOfTheServerAreCopiedByTheServer) {
+  std::vector<std::string> heads;
+  std::mutex mutex;
+  FaultProxy proxy(port_of(env_->endpoint), [&](int, const std::string& head) {
+    std::lock_guard<std::mutex> lock(mutex);
+    heads.push_back(head);
+    return Fault::kNone;
+  });
+  use(proxy);
+  std::string big(6 << 20, 'q');
+  s3::PutResult source = client_->put_object(env_->versioned_bucket, prefix_ + "/src/big.bin",
+                                             {reinterpret_cast<const uint8_t*>(big.data()), big.size()});
+  client_->put_object(env_->versioned_bucket, prefix_ + "/src/big.bin",
+                      {reinterpret_cast<const uint8_t*>("changed"), 7});  // a newer version
+  PackageBuilder builder;
+  builder.set("big.bin", "s3://" + env_->versioned_bucket + "/" + prefix_ + "/src/big.bin?versionId=" +
+                             *source.version_id);
+  Package package = builder.build(pool_);
+  std::unique_ptr<Registry> registry = Registry::open(registry_url());
+  registry->push(name_, package, PushOptions{}, pool_);
+  int copies = 0;
+  int uploads = 0;
+  for (const std::string& head : heads) {
+    if (!head.starts_with("PUT ") || head.find("/team/faulty/big.bin") == std::string::npos) continue;
+    (head.find("x-amz-copy-source:") != std::string::npos ? copies : uploads)++;
+  }
+  EXPECT_EQ(copies, 1);
+  EXPECT_EQ(uploads, 0);
+  // The version the entry names was copied, not the newer one.
+  EXPECT_EQ(client_->get_object_bytes(env_->bucket, prefix_ + "/team/faulty/big.bin"), big);
+  InstallOptions options;
+  options.dest = (tmp_.path() / "out").string();
+  registry->install(name_, "", options, pool_);
+  EXPECT_EQ(read_file(options.dest + "/big.bin"), big);
+  s3_delete_prefix(*client_, env_->versioned_bucket, prefix_ + "/");
+}
+
 TEST_F(RegistryS3FaultTest, ConcurrentPushesWithConditionalWritesHaveOneWinner) {
   FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
   honour_conditions(proxy, *client_, env_->bucket);

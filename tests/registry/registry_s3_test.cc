@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "../storage/s3_fixture.h"
@@ -224,6 +225,28 @@ TEST_F(RegistryS3Test, KilledPushRunAgainCompletesWithoutResending) {
   EXPECT_GE(versions_before, 10u);
   std::unique_ptr<Registry> reg = Registry::open(registry);
   EXPECT_EQ(reg->browse(PackageName::parse("team/many")).entries().size(), 120u);
+}
+
+TEST_F(RegistryS3Test, BrowseCachesManifestsByUrlAndRefetchesABadCopy) {
+  ScopedEnv cache("XDG_CACHE_HOME", (tmp_.path() / "cache").string());
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  Package local = make("one");
+  registry->push(name_, local, PushOptions{}, pool_);
+  fs::path dir = tmp_.path() / "cache/quiltcpp/manifests";
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_EQ(registry->browse(name_).top_hash(), local.top_hash());
+  ASSERT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  std::string cached = fs::directory_iterator(dir)->path().string();
+  // From the cache now: the registry's copy is no longer read.
+  client_->delete_object(env_->bucket, prefix_ + "/.quilt/packages/" + local.top_hash());
+  EXPECT_EQ(registry->browse(name_).top_hash(), local.top_hash());
+  // A damaged cached copy is not trusted: the registry's is fetched (and here is gone).
+  std::ofstream(cached, std::ios::trunc) << "{\"version\": \"v0\"}\n";
+  EXPECT_THROW(registry->browse(name_), Corrupt);
+  // The same package (one top hash) in another registry has its own physical keys.
+  std::unique_ptr<Registry> other = Registry::open("s3://" + env_->bucket + "/" + prefix_ + "/other");
+  other->push(name_, local, PushOptions{}, pool_);
+  EXPECT_TRUE(other->browse(name_).find("a.txt")->physical_key.s3_key().starts_with(prefix_ + "/other/"));
 }
 
 TEST_F(RegistryS3Test, CliPushAndInstall) {

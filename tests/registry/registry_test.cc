@@ -126,8 +126,10 @@ TEST_F(RegistryTest, DefaultRegistryFollowsQuilt3ConfigAndEnvironment) {
   ::unsetenv("XDG_DATA_HOME");
 }
 
-TEST_F(RegistryTest, S3RegistriesAreRefusedForNow) {
-  EXPECT_THROW(Registry::open("s3://bucket"), InvalidArgument);
+TEST_F(RegistryTest, OtherSchemesAndBadS3UrlsAreRefused) {
+  EXPECT_THROW(Registry::open("https://example.com/registry"), InvalidArgument);
+  EXPECT_THROW(Registry::open("s3://"), InvalidArgument);
+  EXPECT_THROW(Registry::open("s3://Bad_Bucket!/x"), InvalidArgument);
 }
 
 }  // namespace

@@ -727,7 +727,8 @@ std::string copy_source(const std::string& bucket, const std::string& key,
 
 PutResult Client::copy_object(const std::string& source_bucket, const std::string& source_key,
                               const std::optional<std::string>& source_version,
-                              const std::string& bucket, const std::string& key) {
+                              const std::string& bucket, const std::string& key,
+                              const std::vector<Header>& metadata) {
   std::optional<ObjectMeta> source = head_object(source_bucket, source_key, source_version);
   if (!source) {
     throw NotFound("CopyObject: source " + s3_url(source_bucket, source_key) +
@@ -735,7 +736,7 @@ PutResult Client::copy_object(const std::string& source_bucket, const std::strin
   }
   if (source->size > copy_single_max_) {
     uint64_t part = std::max<uint64_t>(copy_part_size_, (source->size + kMaxParts - 1) / kMaxParts);
-    std::string upload = create_multipart_upload(bucket, key);
+    std::string upload = create_multipart_upload(bucket, key, {}, metadata);
     try {
       std::vector<CompletedPart> parts;
       for (uint64_t first = 0; first < source->size; first += part) {
@@ -762,8 +763,9 @@ PutResult Client::copy_object(const std::string& source_bucket, const std::strin
   call.key = key;
   call.headers.emplace_back("x-amz-copy-source", copy_source(source_bucket, source_key, source_version));
   // Copying an object onto itself needs a stated change, and keeps the bytes.
-  if (source_bucket == bucket && source_key == key && !source_version) {
+  if (!metadata.empty() || (source_bucket == bucket && source_key == key && !source_version)) {
     call.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
+    add_metadata(call.headers, metadata);
   }
   HttpResponse response = send(call);
   // A copy may fail after its 200 status is sent: the body is then an <Error>.

@@ -188,9 +188,11 @@ class Client {
   std::vector<DeleteFailure> delete_objects(const std::string& bucket,
                                             const std::vector<ObjectId>& objects);
   /// Copy an object on the server: CopyObject up to kMaxSinglePut, UploadPartCopy above it.
+  /// With `metadata`, the copy gets it instead of the source's user metadata.
   PutResult copy_object(const std::string& source_bucket, const std::string& source_key,
                         const std::optional<std::string>& source_version,
-                        const std::string& bucket, const std::string& key);
+                        const std::string& bucket, const std::string& key,
+                        const std::vector<Header>& metadata = {});
 
   /// Multipart upload, step by step. Parts are numbered from 1; all but the last must be at
   /// least kMinPartSize.
