@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <future>
+#include <utility>
 
 #include "quilt/errors.h"
 #include "storage/local_store.h"
@@ -86,6 +89,12 @@ class S3Writer final : public Writer {
         metadata_(std::move(metadata)) {}
 
   ~S3Writer() override {
+    for (auto& part : inflight_) {
+      try {
+        part.second.get();
+      } catch (...) {
+      }
+    }
     if (!upload_id_.empty()) {
       try {
         store_.client().abort_multipart_upload(store_.bucket(), key_, upload_id_);
@@ -99,8 +108,9 @@ class S3Writer final : public Writer {
   void write(std::span<const uint8_t> bytes) override {
     if (committed_) throw InvalidArgument("write to " + url() + " after commit");
     while (!bytes.empty()) {
-      const size_t part = parts_.size() < S3Store::kSmallParts ? S3Store::kPartSize
-                                                                : S3Store::kLargePartSize;
+      const size_t part = parts_.size() + inflight_.size() < S3Store::kSmallParts
+                              ? S3Store::kPartSize
+                              : S3Store::kLargePartSize;
       size_t n = std::min(part - buffer_.size(), bytes.size());
       buffer_.append(reinterpret_cast<const char*>(bytes.data()), n);
       bytes = bytes.subspan(n);
@@ -124,6 +134,7 @@ class S3Writer final : public Writer {
       result = client.put_object(store_.bucket(), key_, as_bytes(buffer_), put);
     } else {
       flush_part();
+      while (!inflight_.empty()) collect_part();
       result = client.complete_multipart_upload(store_.bucket(), key_, upload_id_, parts_, put);
       upload_id_.clear();
     }
@@ -141,7 +152,7 @@ class S3Writer final : public Writer {
   std::string url() const { return "s3://" + store_.bucket() + "/" + key_; }
 
   void flush_part() {
-    if (parts_.size() == static_cast<size_t>(kMaxParts)) {
+    if (parts_.size() + inflight_.size() == static_cast<size_t>(kMaxParts)) {
       throw InvalidArgument("cannot write " + url() + ": more than S3's 10,000 parts (" +
                             std::to_string(total_) + " bytes so far)");
     }
@@ -149,11 +160,36 @@ class S3Writer final : public Writer {
     if (upload_id_.empty()) {
       upload_id_ = client.create_multipart_upload(store_.bucket(), key_, {}, metadata_);
     }
-    int number = static_cast<int>(parts_.size()) + 1;
-    parts_.push_back({number, client.upload_part(store_.bucket(), key_, upload_id_, number,
-                                                 as_bytes(buffer_))});
-    buffer_.clear();
+    // Parts go out several at once while the caller fills the next; the buffers come back
+    // to be filled again (fresh 8 MiB buffers would each cost their page faults).
+    if (inflight_.size() == kPartsInFlight) collect_part();
+    int number = static_cast<int>(parts_.size() + inflight_.size()) + 1;
+    std::string bytes = std::move(buffer_);
+    buffer_ = take_spare();
+    inflight_.emplace_back(number, std::async(std::launch::async, [this, number, bytes = std::move(bytes)]() mutable {
+      std::string etag = store_.client().upload_part(store_.bucket(), key_, upload_id_, number, as_bytes(bytes));
+      bytes.clear();
+      return std::make_pair(std::move(etag), std::move(bytes));
+    }));
   }
+
+  // Wait for the oldest part in flight; its buffer becomes a spare.
+  void collect_part() {
+    auto [number, future] = std::move(inflight_.front());
+    inflight_.pop_front();
+    auto [etag, bytes] = future.get();
+    parts_.push_back({number, std::move(etag)});
+    spare_.push_back(std::move(bytes));
+  }
+
+  std::string take_spare() {
+    if (spare_.empty()) return {};
+    std::string bytes = std::move(spare_.back());
+    spare_.pop_back();
+    return bytes;
+  }
+
+  static constexpr size_t kPartsInFlight = 4;
 
   S3Store& store_;
   std::string relative_key_;
@@ -164,6 +200,8 @@ class S3Writer final : public Writer {
   uint64_t total_ = 0;
   std::string upload_id_;
   std::vector<CompletedPart> parts_;
+  std::deque<std::pair<int, std::future<std::pair<std::string, std::string>>>> inflight_;
+  std::vector<std::string> spare_;
   bool committed_ = false;
 };
 
