@@ -160,6 +160,9 @@ constexpr int kMinStarts = 6;
 // page, whose copies come from far back, trying it after each copy cost more
 // than it found.
 constexpr size_t kMaxStride = 32;
+// Copies in a row from a multiple of 8 bytes back (beyond kMaxStride) that
+// switch the hash search to one position per 8 bytes (see compress_block).
+constexpr int kAlignedCopies = 8;
 
 // The offset to follow in stride mode from ip: whichever of the value widths
 // 8 and 4 lets the most 4-byte matches start in the next 32 bytes; 0 when
@@ -259,6 +262,18 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
   const uint8_t *const ip_limit = end - kMargin;
   // The offset of the last copy: for a page of fixed-width values, one value.
   size_t last_offset = 1;
+  // Aligned search: after kAlignedCopies copies in a row from whole values
+  // back (offsets that are multiples of 8, beyond stride mode's reach), the
+  // page holds 8-byte values whose matches start at one place in a value (a
+  // DOUBLE column repeating mantissas: most copies start at the top byte of
+  // the value before, 0x40 for most doubles, and run over the mantissa), so
+  // only positions in that phase, the one most copies so far started at, are
+  // looked up: an eighth of the lookups, and each one far more likely to hit.
+  // A copy from any other offset ends it.
+  int aligned_copies = 0;
+  size_t probe_step = 1;
+  size_t phase = 0;
+  uint32_t phase_votes[8] = {};
   const uint8_t *ip = base + 1;
   for (;;) {
     // Look for a match of at least 4 bytes at ip: in the hash table, then at
@@ -267,6 +282,10 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
     // input is passed over quickly (as libsnappy does).
     const uint8_t *candidate;
     uint32_t skip = 32;
+    if (probe_step != 1) {
+      ip += (phase - static_cast<size_t>(ip - base)) & 7;
+      if (ip >= ip_limit) [[unlikely]] goto remainder;
+    }
     for (;;) {
       const uint32_t bytes = load32(ip);
       const uint32_t h = hash4(bytes, shift);
@@ -279,7 +298,7 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
       }
       const uint32_t step = skip >> 5;
       skip += step;
-      ip += step;
+      ip += step * probe_step;
       if (ip >= ip_limit) [[unlikely]] goto remainder;
     }
     if (ip > next_emit) {
@@ -293,6 +312,17 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
       const size_t length = 4 + match_length(candidate + 4, ip + 4, end);
       last_offset = static_cast<size_t>(ip - candidate);
       op = emit_copy(op, last_offset, length);
+      if ((last_offset & 7) == 0 && last_offset > kMaxStride) {
+        ++phase_votes[static_cast<size_t>(ip - base) & 7];
+        if (++aligned_copies >= kAlignedCopies && probe_step == 1) {
+          probe_step = 8;
+          phase = static_cast<size_t>(
+              std::max_element(phase_votes, phase_votes + 8) - phase_votes);
+        }
+      } else {
+        aligned_copies = 0;
+        probe_step = 1;
+      }
       ip += length;
       next_emit = ip;
       if (ip >= ip_limit) [[unlikely]] goto remainder;

@@ -99,6 +99,16 @@ std::vector<uint8_t> random_doubles(size_t count, uint64_t seed) {
   return as_bytes(values);
 }
 
+// Doubles whose mantissas recur at whole values back: k/1000 for k running
+// through an arithmetic progression modulo a prime, as issue #4's table.
+std::vector<uint8_t> progression_doubles(size_t count, uint64_t start) {
+  std::vector<double> values(count);
+  for (size_t i = 0; i < count; ++i) {
+    values[i] = static_cast<double>((start + i * 2654435761ULL) % 1000003) / 1000.0;
+  }
+  return as_bytes(values);
+}
+
 std::vector<uint8_t> repeated_strings(size_t n, uint64_t seed) {
   Rng rng(seed);
   const char *words[] = {"alpha", "beta", "gamma", "delta", "n0000417", "s3://bucket/key/"};
@@ -218,6 +228,12 @@ TEST(ParquetSnappyEncoder, FixedWidthValuesCompressLikeLibsnappy) {
       {"timestamps ns", int64_sequence(131072, 1600000000000000000LL, 1000003)},
       {"int64 large steps", int64_sequence(131072, -5, 1LL << 33)},
       {"random doubles", random_doubles(131072, 4)},
+      {"doubles of a progression", progression_doubles(131072, 0)},
+      {"int32 0,1,2,...", [] {
+         std::vector<int32_t> values(262144);
+         for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int32_t>(i);
+         return as_bytes(values);
+       }()},
       {"strings", repeated_strings(1 << 20, 5)},
   };
   for (const Case &c : cases) {
@@ -291,7 +307,8 @@ TEST(ParquetSnappyEncoder, RandomizedMixturesRoundTrip) {
                                  static_cast<int64_t>(rng.below(1 << 20)));
           break;
         case 3:
-          bytes = random_doubles(piece / 8 + 1, rng.next());
+          bytes = rng.below(2) == 0 ? random_doubles(piece / 8 + 1, rng.next())
+                                    : progression_doubles(piece / 8 + 1, rng.below(1000003));
           break;
         case 4:
           bytes = repeated_strings(piece, rng.next());
