@@ -156,6 +156,8 @@ uint32_t starts_of_4(uint32_t mask) { return mask & (mask >> 1) & (mask >> 2) & 
 // bytes: a run of 8-byte values whose top 5 bytes repeat has 2 per value,
 // 8 in 32 bytes; data that repeats only by chance has far fewer.
 constexpr int kMinStarts = 6;
+// Stride mode goes on while at least this many copies start in 64 bytes.
+constexpr int kMinWindowCopies = 3;
 // Stride mode is tried after a copy from at most this far back: on a DOUBLE
 // page, whose copies come from far back, trying it after each copy cost more
 // than it found.
@@ -206,6 +208,7 @@ const uint8_t *stride_mode(const uint8_t *ip, size_t offset, const uint8_t *end,
     const uint64_t starts = equal & (equal >> 1 | ahead << 63) & (equal >> 2 | ahead << 62) &
                             (equal >> 3 | ahead << 61);
     int i = 0;
+    int copies = 0;  // started in this window
     for (;;) {
       if (copy_start != nullptr) {
         const uint64_t rest = ~equal >> i;
@@ -226,15 +229,14 @@ const uint8_t *stride_mode(const uint8_t *ip, size_t offset, const uint8_t *end,
                             : emit_literal(op, next_emit, length);
         }
         copy_start = match;
+        ++copies;
       }
     }
     window += 64;
     // Leave when the data no longer repeats at this offset: a long literal is
-    // pending, or few matches started in this window.
-    if (copy_start == nullptr &&
-        (window - next_emit > 48 || std::popcount(starts) < 2 * kMinStarts)) {
-      break;
-    }
+    // pending, or few copies started in this window (8-byte values whose
+    // top bytes repeat start one per value, 8).
+    if (copy_start == nullptr && (window - next_emit > 48 || copies < kMinWindowCopies)) break;
   }
   if (copy_start != nullptr) {
     // The copy runs into the window not compared (it may have started in the
@@ -339,8 +341,11 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
       }
     }
     // Remember the position before the match's end, so later data can match
-    // the end of this one.
-    table[hash4(load32(ip - 1), shift)] = static_cast<uint16_t>(ip - 1 - base);
+    // the end of this one (not in aligned search, which looks up only one
+    // phase).
+    if (probe_step == 1) {
+      table[hash4(load32(ip - 1), shift)] = static_cast<uint16_t>(ip - 1 - base);
+    }
   }
 remainder:
   if (next_emit < end) op = emit_literal(op, next_emit, static_cast<size_t>(end - next_emit));
