@@ -5,12 +5,16 @@
 // Why not libsnappy: on the pages a Parquet writer produces it was the largest
 // CPU cost of writing a table (issue #4). Fixed-width columns (INT64, DOUBLE,
 // timestamps) repeat their high bytes every 8 bytes, so the stream becomes
-// short literal / short copy pairs at the same offset, and libsnappy looks each
-// of them up in its hash table (about 500 MB/s here). This encoder first tries
-// the offset of the previous copy (for a page of fixed-width values, one value
-// back) with one 16-byte compare, and uses the hash table only when that fails.
-// It writes the same element types as libsnappy with compressed sizes close to
-// libsnappy's. libsnappy stays the decoder (reading) and the test oracle.
+// short literal / short copy pairs one value back, and libsnappy spends a hash
+// lookup and a match extension on each (about 700 MB/s here). This encoder
+// notices when 4-byte matches keep starting 8 (or 4) bytes back and then reads
+// the literals and copies of 64 bytes at a time off one byte-equality mask
+// ("stride mode", about 3x libsnappy's speed); on DOUBLE pages, whose matches
+// are mantissas recurring at whole values back, it looks up one position per
+// value instead of every byte ("aligned search"). Elsewhere it searches as
+// libsnappy does. Its output is within a fraction of a percent of
+// libsnappy's size on issue #4's table (bench/snappy_bench.cc). libsnappy
+// stays the decoder (reading) and the test oracle.
 //
 // The format (google/snappy's format_description.txt): the uncompressed length
 // as a varint, then elements: a literal (tag 00) or a copy of earlier output
