@@ -1,6 +1,5 @@
 #include "formats/parquet/compression.h"
 
-#include <snappy-sinksource.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -10,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "formats/parquet/snappy_encoder.h"
 #include "quilt/errors.h"
 
 namespace quilt::parquet {
@@ -125,6 +125,7 @@ Compressor::Compressor(Codec codec, int level) : codec_(codec), level_(level) {
     throw InvalidArgument("unsupported Parquet compression codec " +
                           std::to_string(static_cast<int32_t>(codec)));
   }
+  if (codec == Codec::kSnappy) snappy_ = std::make_unique<SnappyEncoder>();
   if (codec == Codec::kZstd) {
     zstd_ = std::make_unique<ZstdContext>();
     if (zstd_->context == nullptr) throw Error("ZSTD: cannot create a compression context");
@@ -141,9 +142,8 @@ std::span<const uint8_t> Compressor::compress(std::span<const uint8_t> input) {
     case Codec::kUncompressed:
       return input;
     case Codec::kSnappy:
-      buffer_.resize(snappy::MaxCompressedLength(input.size()));
-      snappy::RawCompress(reinterpret_cast<const char *>(input.data()), input.size(),
-                          reinterpret_cast<char *>(buffer_.data()), &size);
+      buffer_.resize(SnappyEncoder::max_compressed_length(input.size()));
+      size = snappy_->compress(input, buffer_.data());
       break;
     case Codec::kGzip:
       size = gzip_compress(input, level_, buffer_);
@@ -159,42 +159,13 @@ std::span<const uint8_t> Compressor::compress(std::span<const uint8_t> input) {
   return {buffer_.data(), size};
 }
 
-namespace {
-
-// Two byte ranges read as one stream by snappy, without joining them.
-class TwoPieceSource final : public snappy::Source {
- public:
-  TwoPieceSource(std::span<const uint8_t> head, std::span<const uint8_t> tail)
-      : head_(head), tail_(tail) {}
-  size_t Available() const override { return head_.size() + tail_.size(); }
-  const char *Peek(size_t *length) override {
-    std::span<const uint8_t> piece = head_.empty() ? tail_ : head_;
-    *length = piece.size();
-    return reinterpret_cast<const char *>(piece.data());
-  }
-  void Skip(size_t n) override {
-    const size_t from_head = std::min(n, head_.size());
-    head_ = head_.subspan(from_head);
-    tail_ = tail_.subspan(n - from_head);
-  }
-
- private:
-  std::span<const uint8_t> head_;
-  std::span<const uint8_t> tail_;
-};
-
-}  // namespace
-
 std::span<const uint8_t> Compressor::compress(std::span<const uint8_t> head,
                                               std::span<const uint8_t> tail) {
   if (codec_ == Codec::kSnappy) {
-    // Snappy compresses 64 KiB blocks of the stream independently, copying
-    // only a block that straddles the two pieces: the same bytes as
-    // RawCompress of the joined input.
-    buffer_.resize(snappy::MaxCompressedLength(head.size() + tail.size()));
-    TwoPieceSource source(head, tail);
-    snappy::UncheckedByteArraySink sink(reinterpret_cast<char *>(buffer_.data()));
-    const size_t size = snappy::Compress(&source, &sink);
+    // Our encoder compresses 64 KiB blocks of the stream independently,
+    // copying only a block that straddles the two pieces.
+    buffer_.resize(SnappyEncoder::max_compressed_length(head.size() + tail.size()));
+    const size_t size = snappy_->compress(head, tail, buffer_.data());
     return {buffer_.data(), size};
   }
   joined_.resize(head.size() + tail.size());

@@ -8,6 +8,8 @@
 
 namespace quilt::parquet {
 
+class SnappyEncoder;
+
 /// A page compression codec, numbered as parquet.thrift's CompressionCodec.
 enum class Codec : int32_t {
   kUncompressed = 0,
@@ -52,6 +54,7 @@ class Compressor {
   int level_;
   std::vector<uint8_t> buffer_;
   std::vector<uint8_t> joined_;  // head and tail together, for codecs that need one input
+  std::unique_ptr<SnappyEncoder> snappy_;  // ours, not libsnappy's: see snappy_encoder.h
   std::unique_ptr<ZstdContext> zstd_;
 };
 
