@@ -269,6 +269,13 @@ TEST_F(S3ClientTest, VirtualHostedAddressing) {
   ListObjectsRequest request;
   request.prefix = prefix_;
   EXPECT_EQ(client.list_objects(env_->bucket, request).objects.size(), 1u);
+  // A name no resolver knows reaches the server through curl's resolve override; RGW takes
+  // the bucket from the Host header, which still ends in its dns name.
+  HttpOptions http;
+  http.resolve = {env_->bucket + ".localhost" + port + ":127.0.0.1"};
+  config.endpoint = "http://localhost" + port;
+  Client overridden(config, http);
+  EXPECT_EQ(overridden.get_object_bytes(env_->bucket, key("v")), "virtual");
 }
 
 TEST_F(S3ClientTest, HttpsThroughTheTlsProxy) {
