@@ -10,10 +10,6 @@
 namespace quilt::test {
 namespace {
 
-std::span<const uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
 // The CLI reaches the server with the keys in the environment and the endpoint as a flag.
 class S3CliTest : public ::testing::Test {
  protected:
@@ -22,10 +18,7 @@ class S3CliTest : public ::testing::Test {
     if (env_ == nullptr) return;
     client_ = s3_client(*env_);
     prefix_ = unique_s3_prefix() + "/";
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ACCESS_KEY_ID", env_->access_key_id));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_SECRET_ACCESS_KEY", env_->secret_access_key));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ENDPOINT_URL", std::nullopt));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_PROFILE", std::nullopt));
+    settings_ = std::make_unique<S3ProcessSettings>(*env_, "");
     vars_.push_back(std::make_unique<ScopedEnv>("QUILTCPP_CONFIG", (dir_.path() / "config.yml").string()));
     vars_.push_back(std::make_unique<ScopedEnv>("QUILT_MINIMIZE_STDOUT", "true"));
   }
@@ -47,6 +40,7 @@ class S3CliTest : public ::testing::Test {
   std::shared_ptr<s3::Client> client_;
   std::string prefix_;
   TempDir dir_;
+  std::unique_ptr<S3ProcessSettings> settings_;
   std::vector<std::unique_ptr<ScopedEnv>> vars_;
 };
 

@@ -14,27 +14,17 @@
 namespace quilt::test {
 namespace {
 
-std::span<const uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
 class PackageBuilderS3Test : public ::testing::Test {
  protected:
   void SetUp() override {
     env_ = s3_env_for_test();
     if (env_ == nullptr) return;
     // The process-wide clients (what build() uses) reach the test server.
-    s3::ConfigOverrides overrides;
-    overrides.endpoint_url = env_->endpoint;
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ACCESS_KEY_ID", env_->access_key_id));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_SECRET_ACCESS_KEY", env_->secret_access_key));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_PROFILE", std::nullopt));
-    s3::set_default_overrides(overrides);
+    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
     client_ = s3_client(*env_);
     prefix_ = unique_s3_prefix() + "/";
   }
   void TearDown() override {
-    s3::set_default_overrides({});
     if (client_) s3_delete_prefix(*client_, env_->versioned_bucket, prefix_);
   }
   std::string url(const std::string& name) const {
@@ -44,7 +34,7 @@ class PackageBuilderS3Test : public ::testing::Test {
   const S3TestEnv* env_ = nullptr;
   std::shared_ptr<s3::Client> client_;
   std::string prefix_;
-  std::vector<std::unique_ptr<ScopedEnv>> vars_;
+  std::unique_ptr<S3ProcessSettings> settings_;
   ThreadPool pool_{2};
 };
 

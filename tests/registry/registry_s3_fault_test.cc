@@ -29,9 +29,7 @@ class RegistryS3FaultTest : public ::testing::Test {
   void SetUp() override {
     env_ = s3_env_for_test();
     if (env_ == nullptr) return;
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ACCESS_KEY_ID", env_->access_key_id));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_SECRET_ACCESS_KEY", env_->secret_access_key));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_PROFILE", std::nullopt));
+    settings_ = std::make_unique<S3ProcessSettings>(*env_, "");
     client_ = s3_client(*env_);
     prefix_ = unique_s3_prefix();
     for (int i = 0; i < 24; ++i) tmp_.write("src/f" + std::to_string(i) + ".txt", "file " + std::to_string(i));
@@ -40,7 +38,6 @@ class RegistryS3FaultTest : public ::testing::Test {
     tmp_.write("src/big.bin", big);
   }
   void TearDown() override {
-    s3::set_default_overrides({});
     if (client_) s3_delete_prefix(*client_, env_->bucket, prefix_ + "/");
   }
   // Route the process's S3 clients through `proxy`.
@@ -61,7 +58,7 @@ class RegistryS3FaultTest : public ::testing::Test {
   std::string prefix_;
   TempDir tmp_;
   ThreadPool pool_{2};
-  std::vector<std::unique_ptr<ScopedEnv>> vars_;
+  std::unique_ptr<S3ProcessSettings> settings_;
   PackageName name_ = PackageName::parse("team/faulty");
 };
 

@@ -26,21 +26,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::span<const uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
 class RegistryS3Test : public ::testing::Test {
  protected:
   void SetUp() override {
     env_ = s3_env_for_test();
     if (env_ == nullptr) return;
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_ACCESS_KEY_ID", env_->access_key_id));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_SECRET_ACCESS_KEY", env_->secret_access_key));
-    vars_.push_back(std::make_unique<ScopedEnv>("AWS_PROFILE", std::nullopt));
-    s3::ConfigOverrides overrides;
-    overrides.endpoint_url = env_->endpoint;
-    s3::set_default_overrides(overrides);
+    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
     client_ = s3_client(*env_);
     prefix_ = unique_s3_prefix();
     tmp_.write("src/a.txt", "alpha");
@@ -50,7 +41,6 @@ class RegistryS3Test : public ::testing::Test {
     tmp_.write("src/d/big.bin", big);
   }
   void TearDown() override {
-    s3::set_default_overrides({});
     if (!client_) return;
     for (const std::string& bucket : {env_->bucket, env_->versioned_bucket}) {
       s3_delete_prefix(*client_, bucket, prefix_ + "/");
@@ -71,7 +61,7 @@ class RegistryS3Test : public ::testing::Test {
   std::string prefix_;
   TempDir tmp_;
   ThreadPool pool_{2};
-  std::vector<std::unique_ptr<ScopedEnv>> vars_;
+  std::unique_ptr<S3ProcessSettings> settings_;
   PackageName name_ = PackageName::parse("team/data");
 };
 

@@ -14,12 +14,9 @@
 namespace quilt::s3 {
 namespace {
 
+using test::bytes_of;
 using test::contains;
 using test::error_of;
-
-std::span<const uint8_t> bytes_of(const std::string& text) {
-  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
 
 std::string pattern(size_t size, unsigned seed) {
   std::string out(size, '\0');

@@ -11,6 +11,8 @@
 
 #include "support/s3_test_server.h"
 #include "storage/s3/client.h"
+#include "storage/s3/clients.h"
+#include "test_util.h"
 
 namespace quilt::test {
 
@@ -55,6 +57,34 @@ inline s3::ClientConfig s3_config(const S3TestEnv& env, bool other_user = false)
 inline std::shared_ptr<s3::Client> s3_client(const S3TestEnv& env, bool other_user = false) {
   return std::make_shared<s3::Client>(s3_config(env, other_user));
 }
+
+/// `text` as bytes, for the client's body arguments.
+inline std::span<const uint8_t> bytes_of(const std::string& text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+/// Points the whole process at the test server for a scope: its keys in the environment (which
+/// CLI children inherit too), no AWS profile, and, unless `endpoint` is empty, `endpoint` as
+/// the default of every per-bucket client (storage/s3/clients.h). Undone on destruction.
+class S3ProcessSettings {
+ public:
+  S3ProcessSettings(const S3TestEnv& env, const std::string& endpoint)
+      : key_("AWS_ACCESS_KEY_ID", env.access_key_id),
+        secret_("AWS_SECRET_ACCESS_KEY", env.secret_access_key),
+        profile_("AWS_PROFILE", std::nullopt),
+        endpoint_env_("AWS_ENDPOINT_URL", std::nullopt) {
+    s3::ConfigOverrides overrides;
+    if (!endpoint.empty()) overrides.endpoint_url = endpoint;
+    s3::set_default_overrides(overrides);
+  }
+  ~S3ProcessSettings() { s3::set_default_overrides({}); }
+
+ private:
+  ScopedEnv key_;
+  ScopedEnv secret_;
+  ScopedEnv profile_;
+  ScopedEnv endpoint_env_;
+};
 
 /// Delete every object (every version) under `prefix` of `bucket`.
 inline void s3_delete_prefix(s3::Client& client, const std::string& bucket,
