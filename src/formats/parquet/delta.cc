@@ -27,6 +27,12 @@ template <typename T>
 DeltaBinaryPackedDecoder<T>::DeltaBinaryPackedDecoder(std::span<const uint8_t> data,
                                                       const char* what)
     : data_(data), what_(what) {
+  if (data.empty()) {
+    // No stream at all: no values (a page whose values are all null may be written so).
+    miniblocks_ = 0;
+    first_pending_ = false;
+    return;
+  }
   block_size_ = read_varint();
   miniblocks_ = read_varint();
   total_ = read_varint();

@@ -117,6 +117,11 @@ TEST(ParquetBreadthDecoders, DeltaBinaryPackedRefusesMalformedStreams) {
   std::vector<uint8_t> five = stream(3, {1, 1, 1, 1, 1}, 4);
   five[2] = 5;
   EXPECT_NE(decode_error<int32_t>(five, 1).find("5 miniblocks"), std::string::npos);
+  // No bytes at all: no values (a page of nulls), and asking for one is an error.
+  DeltaBinaryPackedDecoder<int32_t> empty(std::span<const uint8_t>(), "x");
+  EXPECT_EQ(empty.total(), 0u);
+  EXPECT_EQ(empty.skip_to_end(), 0u);
+  EXPECT_NE(decode_error<int32_t>({}, 1).find("the stream holds 0"), std::string::npos);
   // A varint that never ends.
   std::vector<uint8_t> endless(20, 0xFF);
   EXPECT_NE(decode_error<int64_t>(endless, 1).find("varint"), std::string::npos);
