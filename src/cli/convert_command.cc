@@ -203,7 +203,8 @@ ParquetWriteOptions parquet_options(const ConvertArgs& args, const FileFormat& o
     std::optional<ParquetEncoding> e = parse_parquet_encoding(name);
     if (e == ParquetEncoding::kDeltaBinaryPacked) {
       options.integer_encoding = *e;
-    } else if (e == ParquetEncoding::kDeltaLengthByteArray || e == ParquetEncoding::kDeltaByteArray) {
+    } else if (e == ParquetEncoding::kDeltaLengthByteArray ||
+               e == ParquetEncoding::kDeltaByteArray) {
       options.string_encoding = *e;
     } else if (e == ParquetEncoding::kByteStreamSplit) {
       options.float_encoding = *e;

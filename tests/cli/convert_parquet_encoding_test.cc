@@ -29,8 +29,9 @@ TEST(ConvertParquetEncoding, PageVersionAndEncodingsFromTheCommandLine) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   test::OracleReport report = test::check_parquet(parquet);
   EXPECT_EQ(report.exit_code, 0) << report.problems() << report.err;
-  Json rows = test::duckdb_sql("SELECT path_in_schema AS c, encodings AS e FROM parquet_metadata('" +
-                               parquet + "') ORDER BY c");
+  Json rows = test::duckdb_sql(
+      "SELECT path_in_schema AS c, encodings AS e FROM parquet_metadata('" + parquet +
+      "') ORDER BY c");
   ASSERT_EQ(rows.as_array().size(), 3u);
   EXPECT_TRUE(contains(rows.as_array()[0].find("e")->as_string(), "DELTA_BINARY_PACKED"));
   EXPECT_TRUE(contains(rows.as_array()[1].find("e")->as_string(), "DELTA_BYTE_ARRAY"));

@@ -109,9 +109,11 @@ try {
     props = props.setWriterVersion(spec.writer_version === 2 ? pw.WriterVersion.V2
       : pw.WriterVersion.V1);
   }
-  const encodings = { plain: pw.Encoding.PLAIN, delta_binary_packed: pw.Encoding.DELTA_BINARY_PACKED,
+  const encodings = { plain: pw.Encoding.PLAIN,
+    delta_binary_packed: pw.Encoding.DELTA_BINARY_PACKED,
     delta_length_byte_array: pw.Encoding.DELTA_LENGTH_BYTE_ARRAY,
-    delta_byte_array: pw.Encoding.DELTA_BYTE_ARRAY, byte_stream_split: pw.Encoding.BYTE_STREAM_SPLIT };
+    delta_byte_array: pw.Encoding.DELTA_BYTE_ARRAY,
+    byte_stream_split: pw.Encoding.BYTE_STREAM_SPLIT };
   for (const c of spec.columns) {
     if (c.encoding === undefined) continue;
     if (!(c.encoding in encodings)) throw new Error(`unknown encoding ${c.encoding}`);

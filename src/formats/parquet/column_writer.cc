@@ -475,7 +475,8 @@ std::span<const uint8_t> ColumnWriter::recode(std::span<const uint8_t> values, E
   joined_.assign(page.begin() + static_cast<ptrdiff_t>(head), page.end());
   joined_.insert(joined_.end(), values.begin(), values.end());
   recoded_.assign(page.begin(), page.begin() + static_cast<ptrdiff_t>(head));
-  const bool is64 = metadata_.type == PhysicalType::kInt64 || metadata_.type == PhysicalType::kDouble;
+  const bool is64 =
+      metadata_.type == PhysicalType::kInt64 || metadata_.type == PhysicalType::kDouble;
   switch (encoding) {
     case Encoding::kDeltaBinaryPacked:
       if (is64) {

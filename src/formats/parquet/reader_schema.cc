@@ -263,7 +263,9 @@ size_t skip_subtree(const std::vector<SchemaElement>& schema, size_t i, size_t& 
     const SchemaElement& e = schema[i++];
     --pending;
     int32_t children = e.num_children.value_or(0);
-    if (children < 0) throw Corrupt(source + ": schema element '" + e.name + "' has negative children");
+    if (children < 0) {
+      throw Corrupt(source + ": schema element '" + e.name + "' has negative children");
+    }
     if (children == 0) {
       ++leaves;
     } else {

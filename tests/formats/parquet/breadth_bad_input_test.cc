@@ -342,9 +342,10 @@ TEST(ParquetBreadthFuzz, RandomCorruptionsOfV2PagesWithEveryNewEncoding) {
   TempDir dir;
   // DuckDB's V2: DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT, dictionary.
   std::string duck = (dir.path() / "duck.parquet").string();
-  duckdb_sql("COPY (SELECT range * 7 AS a, CASE WHEN range % 4 = 0 THEN NULL ELSE md5(range::"
-             "VARCHAR) END AS s, range / 3.0 AS d, (range % 5)::INTEGER AS i FROM range(300)) TO '" +
-             duck + "' (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION uncompressed)");
+  duckdb_sql(
+      "COPY (SELECT range * 7 AS a, CASE WHEN range % 4 = 0 THEN NULL ELSE md5(range::VARCHAR) "
+      "END AS s, range / 3.0 AS d, (range % 5)::INTEGER AS i FROM range(300)) TO '" +
+      duck + "' (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION uncompressed)");
   fuzz(read_file(duck), 400, 4242);
   // Ours: DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT floats too, with nulls.
   std::vector<std::optional<std::string>> strings;
