@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quilt/ndarray.h"  // ByteSink
 #include "quilt/table.h"
@@ -26,6 +27,20 @@ enum class ParquetCompression { kNone, kSnappy, kGzip, kZstd };
 std::optional<ParquetCompression> parse_parquet_compression(std::string_view name);
 /// Return the lower-case name ("snappy", "zstd", "gzip", "none").
 std::string_view parquet_compression_name(ParquetCompression compression);
+
+/// A Parquet value encoding the writer can be asked for (besides its default of PLAIN and
+/// dictionary encoding).
+enum class ParquetEncoding {
+  kPlain,                 // the default: PLAIN (and RLE_DICTIONARY as use_dictionary says)
+  kDeltaBinaryPacked,     // integers (INT32, INT64: ints, dates, timestamps)
+  kDeltaLengthByteArray,  // strings and binary
+  kDeltaByteArray,        // strings and binary (prefixes shared with the previous value)
+  kByteStreamSplit,       // floats
+};
+
+/// Return the encoding named `name` as Parquet spells it ("plain", "delta_binary_packed",
+/// "delta_length_byte_array", "delta_byte_array", "byte_stream_split"; any case), or std::nullopt.
+std::optional<ParquetEncoding> parse_parquet_encoding(std::string_view name);
 
 struct ParquetWriteOptions {
   /// Snappy by default, as pandas.
@@ -47,6 +62,19 @@ struct ParquetWriteOptions {
   /// called (on the calling thread) while later chunks are encoded; one pool
   /// thread is left for the sink (null: all on the calling thread).
   ThreadPool* pool = nullptr;
+  /// Data pages v1 (the default, what every reader reads) or v2 (levels uncompressed before the
+  /// compressed values).
+  int data_page_version = 1;
+  /// The encoding of integer columns (INT32/INT64 physical types, dates and timestamps
+  /// included): kPlain or kDeltaBinaryPacked. (BYTE_STREAM_SPLIT of integers is read but not
+  /// written: DuckDB reads it for floats only.) Categoricals keep their dictionary encoding
+  /// whatever these say.
+  ParquetEncoding integer_encoding = ParquetEncoding::kPlain;
+  /// The encoding of float32/float64 columns: kPlain or kByteStreamSplit.
+  ParquetEncoding float_encoding = ParquetEncoding::kPlain;
+  /// The encoding of string and binary columns: kPlain (dictionary-encoded as use_dictionary
+  /// says), kDeltaLengthByteArray or kDeltaByteArray (then no dictionary).
+  ParquetEncoding string_encoding = ParquetEncoding::kPlain;
 };
 
 /// Write `table` as a Parquet file into `sink`, front to back in one pass
@@ -79,15 +107,26 @@ void write_parquet_file(const Table& table, const std::string& path,
 struct ParquetReadOptions {
   /// Decode columns on this pool (null: on the calling thread only).
   ThreadPool* pool = nullptr;
+  /// Read only these columns, by name, in this order (std::nullopt: every column). Only their
+  /// column chunks are read: a file is read with pread, page by page, never whole; an unchosen
+  /// column may be of a type the reader does not support.
+  std::optional<std::vector<std::string>> columns = std::nullopt;
+  /// Read only these row groups (0-based indices into the file's row groups), their rows in
+  /// this order (std::nullopt: every row group).
+  std::optional<std::vector<int>> row_groups = std::nullopt;
 };
 
-/// Read a whole Parquet file held in `bytes` into a Table. Types: logical
+/// Read a Parquet file held in `bytes` into a Table (the columns and row groups `options`
+/// chooses). Data pages v1 and v2; encodings PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY, RLE
+/// (booleans), DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT;
+/// codecs UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4_RAW. Types: logical
 /// types as written (STRING, INT(bits, signed), TIMESTAMP, DATE), the legacy
 /// converted types, and BYTE_ARRAY without annotation as binary; the time
 /// zone and categoricals come back from pandas' metadata when present.
 /// `source` names the input in errors. Throws Corrupt naming the source and
 /// the column, row group and page for bad bytes; InvalidArgument naming the
-/// column for what it does not support (nested columns, other encodings).
+/// column for what it does not support (nested columns, other encodings), and for a chosen
+/// column or row group the file does not have.
 Table read_parquet(const Buffer& bytes, std::string_view source,
                    const ParquetReadOptions& options = {});
 /// Read a Parquet file. Throws IoError naming the path when it cannot be read.

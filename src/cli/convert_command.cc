@@ -27,6 +27,8 @@ struct ConvertArgs {
   std::string out;
   std::string compression;     // empty: the writer's default (snappy)
   int64_t row_group_size = 0;  // 0: the writer's default
+  int page_version = 0;        // 0: the writer's default (1)
+  std::vector<std::string> encodings;  // each applies to the columns it can encode
 };
 
 std::string in_quotes(std::string_view s) {
@@ -188,10 +190,29 @@ Table read_table(const std::string& path, const FileFormat& format, ThreadPool& 
 ParquetWriteOptions parquet_options(const ConvertArgs& args, const FileFormat& out) {
   ParquetWriteOptions options;
   if (out.kind != Kind::kParquet) {
-    if (!args.compression.empty() || args.row_group_size != 0) {
-      throw InvalidArgument("--compression and --row-group-size apply to parquet output only");
+    if (!args.compression.empty() || args.row_group_size != 0 || args.page_version != 0 ||
+        !args.encodings.empty()) {
+      throw InvalidArgument(
+          "--compression, --row-group-size, --page-version and --encoding apply to parquet "
+          "output only");
     }
     return options;
+  }
+  if (args.page_version != 0) options.data_page_version = args.page_version;
+  for (const std::string& name : args.encodings) {
+    std::optional<ParquetEncoding> e = parse_parquet_encoding(name);
+    if (e == ParquetEncoding::kDeltaBinaryPacked) {
+      options.integer_encoding = *e;
+    } else if (e == ParquetEncoding::kDeltaLengthByteArray ||
+               e == ParquetEncoding::kDeltaByteArray) {
+      options.string_encoding = *e;
+    } else if (e == ParquetEncoding::kByteStreamSplit) {
+      options.float_encoding = *e;
+    } else {
+      throw InvalidArgument("unknown encoding " + in_quotes(name) +
+                            " (delta_binary_packed for integers, delta_length_byte_array or "
+                            "delta_byte_array for strings, byte_stream_split for floats)");
+    }
   }
   if (!args.compression.empty()) {
     std::optional<ParquetCompression> compression = parse_parquet_compression(args.compression);
@@ -256,6 +277,13 @@ void add_convert_command(CLI::App& app, std::shared_ptr<CommandRunner> run) {
   cmd->add_option("--row-group-size", args->row_group_size,
                   "Parquet output rows per row group (default 1048576)")
       ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
+  cmd->add_option("--page-version", args->page_version,
+                  "Parquet output data page version: 1 (default) or 2")
+      ->check(CLI::IsMember({1, 2}));
+  cmd->add_option("--encoding", args->encodings,
+                  "Parquet output encoding, repeatable: delta_binary_packed (integers), "
+                  "delta_length_byte_array or delta_byte_array (strings), byte_stream_split "
+                  "(floats); default plain and dictionary");
   cmd->callback([run, args] { *run = [args] { return run_convert(*args); }; });
 }
 

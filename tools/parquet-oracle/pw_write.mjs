@@ -3,10 +3,15 @@
 // read files another implementation wrote with its default writer properties.
 //
 // Usage: node pw_write.mjs OUT.parquet < spec.json
-// spec: {"compression": "none"|"snappy"|"gzip"|"zstd" (optional; default: arrow-rs's default),
+// spec: {"compression": "none"|"snappy"|"gzip"|"zstd"|"brotli"|"lz4_raw" (optional; default:
+//        arrow-rs's default),
 //        "row_group_size": N, "dictionary": true|false, "dictionary_page_size_limit": BYTES,
-//        "data_page_size_limit": BYTES, "metadata": {"key": "value"} (all optional),
-//        "columns": [{"name": "x", "type": T, "values": [...], "nullable": true|false}]}
+//        "data_page_size_limit": BYTES, "metadata": {"key": "value"}, "writer_version": 1|2
+//        (data pages v1 or v2) (all optional),
+//        "columns": [{"name": "x", "type": T, "values": [...], "nullable": true|false,
+//                     "encoding": E (optional; turns the column's dictionary off)}]}
+// E: plain, delta_binary_packed, delta_length_byte_array, delta_byte_array, byte_stream_split
+//    (arrow-rs refuses one its column's type cannot have).
 // T: bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, utf8,
 //    binary (values: hex strings), date32 (days), timestamp_ms|us|ns (integers, as strings for
 //    64-bit safety), timestamp_us_utc (the same with tz "UTC"). null is a null.
@@ -89,7 +94,8 @@ try {
   const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
   let props = new pw.WriterPropertiesBuilder();
   const codecs = { none: pw.Compression.UNCOMPRESSED, snappy: pw.Compression.SNAPPY,
-    gzip: pw.Compression.GZIP, zstd: pw.Compression.ZSTD };
+    gzip: pw.Compression.GZIP, zstd: pw.Compression.ZSTD, brotli: pw.Compression.BROTLI,
+    lz4_raw: pw.Compression.LZ4_RAW };
   if (spec.compression !== undefined) props = props.setCompression(codecs[spec.compression]);
   if (spec.row_group_size !== undefined) props = props.setMaxRowGroupSize(spec.row_group_size);
   if (spec.dictionary !== undefined) props = props.setDictionaryEnabled(spec.dictionary);
@@ -98,6 +104,21 @@ try {
   }
   if (spec.metadata !== undefined) {
     props = props.setKeyValueMetadata(new Map(Object.entries(spec.metadata)));
+  }
+  if (spec.writer_version !== undefined) {
+    props = props.setWriterVersion(spec.writer_version === 2 ? pw.WriterVersion.V2
+      : pw.WriterVersion.V1);
+  }
+  const encodings = { plain: pw.Encoding.PLAIN,
+    delta_binary_packed: pw.Encoding.DELTA_BINARY_PACKED,
+    delta_length_byte_array: pw.Encoding.DELTA_LENGTH_BYTE_ARRAY,
+    delta_byte_array: pw.Encoding.DELTA_BYTE_ARRAY,
+    byte_stream_split: pw.Encoding.BYTE_STREAM_SPLIT };
+  for (const c of spec.columns) {
+    if (c.encoding === undefined) continue;
+    if (!(c.encoding in encodings)) throw new Error(`unknown encoding ${c.encoding}`);
+    props = props.setColumnDictionaryEnabled(c.name, false)
+      .setColumnEncoding(c.name, encodings[c.encoding]);
   }
   if (spec.data_page_size_limit !== undefined) {
     props = props.setDataPageSizeLimit(spec.data_page_size_limit);

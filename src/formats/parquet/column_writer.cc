@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "formats/parquet/delta.h"
 #include "quilt/errors.h"
 
 namespace quilt::parquet {
@@ -249,6 +250,7 @@ void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
     ~Release() { release_writer_scratch(std::move(scratch)); }
   } release{scratch_};
   nulls_ = 0;
+  other_encodings_ = 0;
   has_plain_ = false;
   has_dictionary_ = false;
   metadata_.num_values = end - begin;
@@ -262,6 +264,10 @@ void ColumnWriter::write_chunk(int64_t begin, int64_t end) {
   if (has_plain_ || has_dictionary_) metadata_.encodings.push_back(Encoding::kPlain);
   metadata_.encodings.push_back(Encoding::kRle);
   if (has_dictionary_) metadata_.encodings.push_back(Encoding::kRleDictionary);
+  for (Encoding e : {Encoding::kDeltaBinaryPacked, Encoding::kDeltaLengthByteArray,
+                     Encoding::kDeltaByteArray, Encoding::kByteStreamSplit}) {
+    if ((other_encodings_ >> static_cast<int>(e)) & 1) metadata_.encodings.push_back(e);
+  }
   metadata_.dictionary_page_offset.reset();
   if (has_dictionary_) metadata_.dictionary_page_offset = 0;
   metadata_.data_page_offset = static_cast<int64_t>(output_->dictionary.size());
@@ -300,6 +306,7 @@ void ColumnWriter::begin_page(const uint8_t *validity, int64_t count, int64_t nu
   auto length = static_cast<uint32_t>(page.size() - 4);
   std::memcpy(page.data(), &length, 4);
   nulls_ += nulls;
+  page_nulls_ = nulls;
 }
 
 void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
@@ -310,6 +317,10 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
   if (raw_size > kMax || count > std::numeric_limits<int32_t>::max()) {
     throw InvalidArgument(column_message(
         column_, "a page of " + std::to_string(raw_size) + " bytes is over Parquet's 2 GiB limit"));
+  }
+  if (type == PageType::kDataPage && options_.data_page_version == 2) {
+    append_page_v2(raw, tail, count, encoding, out);
+    return;
   }
   const bool stored = options_.codec == Codec::kUncompressed;
   std::span<const uint8_t> packed;
@@ -349,7 +360,154 @@ void ColumnWriter::append_page(PageType type, std::span<const uint8_t> raw,
   metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed_size);
 }
 
+// A data page v2: the levels (page() holds them as v1 does, after a 4-byte length) stored
+// uncompressed before the values, which alone are compressed.
+void ColumnWriter::append_page_v2(std::span<const uint8_t> raw, std::span<const uint8_t> tail,
+                                  int64_t count, Encoding encoding, BlockList &out) {
+  constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int32_t>::max());
+  uint32_t levels_size;
+  std::memcpy(&levels_size, raw.data(), 4);
+  std::span<const uint8_t> levels = raw.subspan(4, levels_size);
+  std::span<const uint8_t> head = raw.subspan(4 + levels_size);
+  const bool stored = options_.codec == Codec::kUncompressed;
+  std::span<const uint8_t> packed;
+  if (!stored) packed = scratch_->compressor->compress(head, tail);
+  const size_t values_size = head.size() + tail.size();
+  const size_t packed_size = levels.size() + (stored ? values_size : packed.size());
+  if (packed_size > kMax) {
+    throw InvalidArgument(column_message(column_, "a compressed page is over 2 GiB"));
+  }
+  PageHeader header;
+  header.type = PageType::kDataPageV2;
+  header.uncompressed_page_size = static_cast<int32_t>(levels.size() + values_size);
+  header.compressed_page_size = static_cast<int32_t>(packed_size);
+  DataPageHeaderV2 &v2 = header.data_page_header_v2.emplace();
+  v2.num_values = static_cast<int32_t>(count);
+  v2.num_nulls = static_cast<int32_t>(page_nulls_);
+  v2.num_rows = static_cast<int32_t>(count);
+  v2.encoding = encoding;
+  v2.definition_levels_byte_length = static_cast<int32_t>(levels.size());
+  v2.repetition_levels_byte_length = 0;
+  v2.is_compressed = !stored;
+  CompactWriter &writer = scratch_->header;
+  writer.clear();
+  write_page_header(writer, header);
+  out.append(writer.bytes());
+  out.append(levels);
+  if (stored) {
+    out.append(head);
+    out.append(tail);
+  } else {
+    out.append(packed);
+  }
+  const auto header_size = static_cast<int64_t>(writer.bytes().size());
+  metadata_.total_uncompressed_size += header_size + header.uncompressed_page_size;
+  metadata_.total_compressed_size += header_size + static_cast<int64_t>(packed_size);
+}
+
+Encoding ColumnWriter::value_encoding() const {
+  switch (metadata_.type) {
+    case PhysicalType::kInt32:
+    case PhysicalType::kInt64:
+      return options_.integer_encoding;
+    case PhysicalType::kFloat:
+    case PhysicalType::kDouble:
+      return options_.float_encoding;
+    case PhysicalType::kByteArray:
+      return options_.string_encoding;
+    default:
+      return Encoding::kPlain;
+  }
+}
+
+namespace {
+
+// The PLAIN BYTE_ARRAY values of `plain` as views.
+std::vector<std::string_view> split_byte_arrays(std::span<const uint8_t> plain) {
+  std::vector<std::string_view> values;
+  size_t pos = 0;
+  while (pos < plain.size()) {
+    uint32_t length;
+    std::memcpy(&length, plain.data() + pos, 4);
+    values.emplace_back(reinterpret_cast<const char *>(plain.data()) + pos + 4, length);
+    pos += 4 + length;
+  }
+  return values;
+}
+
+template <typename T>
+void recode_delta(std::span<const uint8_t> plain, std::vector<uint8_t> &out) {
+  std::vector<T> values(plain.size() / sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), plain.data(), values.size() * sizeof(T));
+  DeltaBinaryPackedEncoder<T>::encode(values, out);
+}
+
+void recode_byte_arrays(std::span<const uint8_t> plain, bool prefixes, std::vector<uint8_t> &out) {
+  std::vector<std::string_view> values = split_byte_arrays(plain);
+  std::vector<int32_t> prefix_lengths;
+  std::vector<int32_t> lengths;
+  std::string_view previous;
+  for (std::string_view v : values) {
+    size_t prefix = 0;
+    if (prefixes) {
+      const size_t limit = std::min(previous.size(), v.size());
+      while (prefix < limit && previous[prefix] == v[prefix]) ++prefix;
+      prefix_lengths.push_back(static_cast<int32_t>(prefix));
+    }
+    lengths.push_back(static_cast<int32_t>(v.size() - prefix));
+    previous = v;
+  }
+  if (prefixes) DeltaBinaryPackedEncoder<int32_t>::encode(prefix_lengths, out);
+  DeltaBinaryPackedEncoder<int32_t>::encode(lengths, out);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const size_t prefix = prefixes ? static_cast<size_t>(prefix_lengths[i]) : 0;
+    out.insert(out.end(), values[i].begin() + static_cast<ptrdiff_t>(prefix), values[i].end());
+  }
+}
+
+}  // namespace
+
+std::span<const uint8_t> ColumnWriter::recode(std::span<const uint8_t> values, Encoding encoding) {
+  std::span<const uint8_t> page = scratch_->page.bytes();
+  uint32_t levels_size;
+  std::memcpy(&levels_size, page.data(), 4);
+  const size_t head = 4 + levels_size;
+  joined_.assign(page.begin() + static_cast<ptrdiff_t>(head), page.end());
+  joined_.insert(joined_.end(), values.begin(), values.end());
+  recoded_.assign(page.begin(), page.begin() + static_cast<ptrdiff_t>(head));
+  const bool is64 =
+      metadata_.type == PhysicalType::kInt64 || metadata_.type == PhysicalType::kDouble;
+  switch (encoding) {
+    case Encoding::kDeltaBinaryPacked:
+      if (is64) {
+        recode_delta<int64_t>(joined_, recoded_);
+      } else {
+        recode_delta<int32_t>(joined_, recoded_);
+      }
+      break;
+    case Encoding::kByteStreamSplit: {
+      const size_t width = is64 ? 8 : 4;
+      byte_stream_split_encode(joined_.data(), joined_.size() / width, width, recoded_);
+      break;
+    }
+    case Encoding::kDeltaLengthByteArray:
+    case Encoding::kDeltaByteArray:
+      recode_byte_arrays(joined_, encoding == Encoding::kDeltaByteArray, recoded_);
+      break;
+    default:
+      throw InvalidArgument(column_message(column_, "cannot re-encode PLAIN values"));
+  }
+  return recoded_;
+}
+
 void ColumnWriter::finish_page(int64_t count, Encoding encoding, std::span<const uint8_t> values) {
+  const Encoding target = encoding == Encoding::kPlain ? value_encoding() : encoding;
+  if (target != encoding) {
+    std::span<const uint8_t> page = recode(values, target);
+    append_page(PageType::kDataPage, page, {}, count, target, output_->data);
+    other_encodings_ |= uint32_t{1} << static_cast<int>(target);
+    return;
+  }
   append_page(PageType::kDataPage, scratch_->page.bytes(), values, count, encoding, output_->data);
   if (encoding == Encoding::kPlain) has_plain_ = true;
   if (encoding == Encoding::kRleDictionary) has_dictionary_ = true;

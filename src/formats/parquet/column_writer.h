@@ -38,6 +38,15 @@ struct ColumnWriterOptions {
   bool use_dictionary = true;
   int64_t dictionary_page_size_limit = 1 << 20;
   bool write_statistics = true;
+  /// Data pages v1 or v2.
+  int data_page_version = 1;
+  /// The encoding of the values of PLAIN pages, by physical type: INT32/INT64 (PLAIN,
+  /// DELTA_BINARY_PACKED or BYTE_STREAM_SPLIT), FLOAT/DOUBLE (PLAIN or BYTE_STREAM_SPLIT),
+  /// BYTE_ARRAY (PLAIN, DELTA_LENGTH_BYTE_ARRAY or DELTA_BYTE_ARRAY; not PLAIN means no
+  /// dictionary but a categorical's categories). Pages are encoded PLAIN and then re-encoded.
+  Encoding integer_encoding = Encoding::kPlain;
+  Encoding float_encoding = Encoding::kPlain;
+  Encoding string_encoding = Encoding::kPlain;
 };
 
 /// Frees memory from allocate_populated().
@@ -308,10 +317,22 @@ class ColumnWriter {
  private:
   void append_page(PageType type, std::span<const uint8_t> raw, std::span<const uint8_t> tail,
                    int64_t count, Encoding encoding, BlockList &out);
+  void append_page_v2(std::span<const uint8_t> raw, std::span<const uint8_t> tail, int64_t count,
+                      Encoding encoding, BlockList &out);
+
+  /// Return the encoding PLAIN pages of this column are re-encoded into (kPlain: none).
+  Encoding value_encoding() const;
+  /// Re-encode the PLAIN values of the page (after its levels in page(), then `values`) into
+  /// `encoding`; return the page (levels, then the values) in recoded_.
+  std::span<const uint8_t> recode(std::span<const uint8_t> values, Encoding encoding);
 
   const Column &column_;
   ColumnWriterOptions options_;
   ColumnMetaData metadata_;
+  std::vector<uint8_t> joined_;   // PLAIN values to re-encode
+  std::vector<uint8_t> recoded_;  // a re-encoded page
+  int64_t page_nulls_ = 0;        // of the page begun last
+  uint32_t other_encodings_ = 0;  // bit (1 << Encoding) for encodings besides PLAIN and dictionary
   std::unique_ptr<ChunkOutput> output_;
   std::unique_ptr<WriterScratch> scratch_;  // only within write_chunk()
   int64_t nulls_ = 0;

@@ -66,7 +66,9 @@ class ByteArrayColumnWriter final : public ColumnWriter {
       encode_categories(begin, end);
     } else {
       int64_t row = begin;
-      if (options().use_dictionary) row = encode_dictionary(begin, end);
+      if (options().use_dictionary && options().string_encoding == Encoding::kPlain) {
+        row = encode_dictionary(begin, end);
+      }
       if (row < end) encode_plain(row, end);
     }
     if (has_min_max_ && min_.size() <= kMaxStatisticsSize && max_.size() <= kMaxStatisticsSize) {

@@ -3,7 +3,7 @@
 // The Parquet metadata structs we read and write, as C++ values. Field ids and
 // enum numbers follow parquet-format's parquet.thrift; fields we do not model
 // are skipped on read (the offset index, encryption, size statistics, page
-// encoding stats, data page v2 headers).
+// encoding stats).
 
 #include <cstdint>
 #include <optional>
@@ -210,6 +210,21 @@ struct DataPageHeader {
   bool operator==(const DataPageHeader &) const = default;
 };
 
+/// parquet.thrift DataPageHeaderV2: the levels lie uncompressed before the
+/// (maybe compressed) values, without length prefixes.
+struct DataPageHeaderV2 {
+  int32_t num_values = 0;
+  int32_t num_nulls = 0;
+  int32_t num_rows = 0;
+  Encoding encoding = Encoding::kPlain;
+  int32_t definition_levels_byte_length = 0;
+  int32_t repetition_levels_byte_length = 0;
+  bool is_compressed = true;  // absent means true
+  std::optional<Statistics> statistics;
+
+  bool operator==(const DataPageHeaderV2 &) const = default;
+};
+
 /// parquet.thrift DictionaryPageHeader.
 struct DictionaryPageHeader {
   int32_t num_values = 0;
@@ -227,6 +242,7 @@ struct PageHeader {
   std::optional<int32_t> crc;
   std::optional<DataPageHeader> data_page_header;
   std::optional<DictionaryPageHeader> dictionary_page_header;
+  std::optional<DataPageHeaderV2> data_page_header_v2;
 
   bool operator==(const PageHeader &) const = default;
 };

@@ -505,6 +505,56 @@ DictionaryPageHeader read_dictionary_page_header(CompactReader &r, const FieldHe
   return d;
 }
 
+DataPageHeaderV2 read_data_page_header_v2(CompactReader &r, const FieldHeader &header) {
+  DataPageHeaderV2 d;
+  const char *o = "DataPageHeaderV2";
+  Required required(r, o);
+  read_field_struct(r, header, "PageHeader", [&](const FieldHeader &f) {
+    required.saw(f.id);
+    switch (f.id) {
+      case 1:
+        d.num_values = get_i32(r, f, o);
+        break;
+      case 2:
+        d.num_nulls = get_i32(r, f, o);
+        break;
+      case 3:
+        d.num_rows = get_i32(r, f, o);
+        break;
+      case 4:
+        d.encoding = get_enum<Encoding>(r, f, o);
+        break;
+      case 5:
+        d.definition_levels_byte_length = get_i32(r, f, o);
+        break;
+      case 6:
+        d.repetition_levels_byte_length = get_i32(r, f, o);
+        break;
+      case 7:
+        d.is_compressed = get_bool(r, f, o);
+        break;
+      case 8:
+        d.statistics = read_statistics(r, f);
+        break;
+      default:
+        r.skip(f);
+    }
+  });
+  static const char *const kNames[] = {"",
+                                       "num_values",
+                                       "num_nulls",
+                                       "num_rows",
+                                       "encoding",
+                                       "definition_levels_byte_length",
+                                       "repetition_levels_byte_length"};
+  for (int16_t id = 1; id <= 6; ++id) required.need(id, kNames[id]);
+  if (d.num_values < 0 || d.num_nulls < 0 || d.num_rows < 0 ||
+      d.definition_levels_byte_length < 0 || d.repetition_levels_byte_length < 0) {
+    r.fail("DataPageHeaderV2 has a negative count or length");
+  }
+  return d;
+}
+
 }  // namespace
 
 PageHeader read_page_header(CompactReader &r) {
@@ -531,6 +581,9 @@ PageHeader read_page_header(CompactReader &r) {
         break;
       case 7:
         h.dictionary_page_header = read_dictionary_page_header(r, f);
+        break;
+      case 8:
+        h.data_page_header_v2 = read_data_page_header_v2(r, f);
         break;
       default:
         r.skip(f);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -123,7 +124,8 @@ struct Chunk {
 struct Plan {
   std::vector<ColumnPlan> columns;
   std::vector<std::vector<Chunk>> chunks;  // [row group][column]
-  std::vector<int64_t> first_rows;         // per row group
+  std::vector<int64_t> first_rows;         // per row group read
+  std::vector<int> row_groups;             // the file's index of each row group read
   int64_t num_rows = 0;
 };
 
@@ -138,7 +140,7 @@ Chunk check_chunk(const parquet::ColumnChunk& c, const ColumnPlan& column, int64
                   std::to_string(static_cast<int>(m.type)) + " differs from the schema's " +
                   std::to_string(static_cast<int>(column.physical)));
   }
-  if (!parquet::is_supported_codec(static_cast<int32_t>(m.codec))) {
+  if (!parquet::reader_supports_codec(static_cast<int32_t>(m.codec))) {
     throw InvalidArgument(where + ": compression codec #" +
                           std::to_string(static_cast<int>(m.codec)) + " is not supported");
   }
@@ -161,34 +163,60 @@ Chunk check_chunk(const parquet::ColumnChunk& c, const ColumnPlan& column, int64
   return {m.codec, static_cast<uint64_t>(start), static_cast<uint64_t>(m.total_compressed_size)};
 }
 
-Plan make_plan(const FileMetaData& m, const std::string& source, uint64_t data_end) {
+Plan make_plan(const FileMetaData& m, const std::string& source, uint64_t data_end,
+               const ParquetReadOptions& options) {
   std::string pandas;
   for (const parquet::KeyValue& kv : m.key_value_metadata) {
     if (kv.key == "pandas" && kv.value) pandas = *kv.value;
   }
   Plan plan;
-  plan.columns = parquet::plan_columns(m, pandas, source);
+  size_t leaves = 0;
+  plan.columns = parquet::plan_columns(m, pandas, source,
+                                       options.columns ? &*options.columns : nullptr, &leaves);
+  // Every row group's counts are checked (the footer is read whole anyway); only the chosen
+  // row groups' chosen chunks are checked against the file and read.
+  int64_t total_rows = 0;
   for (size_t g = 0; g < m.row_groups.size(); ++g) {
     const parquet::RowGroup& rg = m.row_groups[g];
     std::string where = source + ": row group " + std::to_string(g);
     if (rg.num_rows < 0) throw Corrupt(where + ": negative row count");
-    if (rg.columns.size() != plan.columns.size()) {
+    if (rg.columns.size() != leaves) {
       throw Corrupt(where + ": " + std::to_string(rg.columns.size()) +
-                    " column chunks for a schema of " + std::to_string(plan.columns.size()) +
-                    " columns");
+                    " column chunks for a schema of " + std::to_string(leaves) + " columns");
     }
+    if (rg.num_rows > std::numeric_limits<int64_t>::max() - total_rows) {
+      throw Corrupt(where + ": the row counts overflow");
+    }
+    total_rows += rg.num_rows;
+  }
+  std::vector<size_t> groups;
+  if (options.row_groups) {
+    for (int g : *options.row_groups) {
+      if (g < 0 || static_cast<size_t>(g) >= m.row_groups.size()) {
+        throw InvalidArgument(source + ": no row group " + std::to_string(g) + " (the file has " +
+                              std::to_string(m.row_groups.size()) + ")");
+      }
+      groups.push_back(static_cast<size_t>(g));
+    }
+  } else {
+    for (size_t g = 0; g < m.row_groups.size(); ++g) groups.push_back(g);
+  }
+  for (size_t g : groups) {
+    const parquet::RowGroup& rg = m.row_groups[g];
+    plan.row_groups.push_back(static_cast<int>(g));
     plan.first_rows.push_back(plan.num_rows);
     plan.num_rows += rg.num_rows;
     std::vector<Chunk>& chunks = plan.chunks.emplace_back();
-    for (size_t c = 0; c < plan.columns.size(); ++c) {
-      std::string at = parquet::column_context(source, plan.columns[c].name) + ", row group " +
+    for (const ColumnPlan& column : plan.columns) {
+      std::string at = parquet::column_context(source, column.name) + ", row group " +
                        std::to_string(g);
-      chunks.push_back(check_chunk(rg.columns[c], plan.columns[c], rg.num_rows, data_end, at));
+      chunks.push_back(check_chunk(rg.columns[column.leaf], column, rg.num_rows, data_end, at));
     }
   }
-  if (plan.num_rows != m.num_rows) {
+  // After the chunks' checks, which name the column whose count disagrees with its row group.
+  if (total_rows != m.num_rows) {
     throw Corrupt(source + ": the footer gives " + std::to_string(m.num_rows) +
-                  " rows, its row groups hold " + std::to_string(plan.num_rows));
+                  " rows, its row groups hold " + std::to_string(total_rows));
   }
   // Run-length levels let a few bytes stand for many rows, but not for more than a million rows
   // per byte of file: a row count past that is a lie we would otherwise allocate for.
@@ -234,7 +262,7 @@ class Reader {
 
   Table read() {
     Footer footer = read_footer(in_, source_);
-    plan_ = make_plan(footer.metadata, source_, footer.data_end);
+    plan_ = make_plan(footer.metadata, source_, footer.data_end, options_);
     prefault_ = should_prefault();
     size_t n_columns = plan_.columns.size();
     fixed_ = std::make_unique<FixedColumn[]>(n_columns);
@@ -316,7 +344,7 @@ class Reader {
     const Chunk& chunk = plan_.chunks[g][c];
     ChunkJob job;
     job.plan = &plan_.columns[c];
-    job.row_group = static_cast<int>(g);
+    job.row_group = plan_.row_groups[g];
     job.first_row = plan_.first_rows[g];
     job.num_rows = g + 1 < plan_.first_rows.size() ? plan_.first_rows[g + 1] - job.first_row
                                                    : plan_.num_rows - job.first_row;

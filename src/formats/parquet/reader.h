@@ -39,12 +39,17 @@ struct ColumnPlan {
   }
 };
 
-/// Return one plan per leaf column of `metadata`, applying pandas' metadata (time zones,
-/// categoricals) from `pandas_json` when not empty. Throws InvalidArgument naming `source` and
-/// the column for what the reader does not support (nested columns, repeated fields, decimal or
-/// time integers); Corrupt for a schema that is not a tree.
+/// Return one plan per top-level column of `metadata` (or per column named in `chosen`, in its
+/// order, when not null), applying pandas' metadata (time zones, categoricals) from `pandas_json`
+/// when not empty; `num_leaves` (when not null) gets the number of leaf columns of the whole
+/// schema, the column chunks of each row group. Throws InvalidArgument naming `source` and the
+/// column for what the reader does not support in a column it plans (nested columns, repeated
+/// fields, decimal or time integers), for a chosen name that is absent or chosen twice; Corrupt
+/// for a schema that is not a tree.
 std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
-                                     const std::string& source);
+                                     const std::string& source,
+                                     const std::vector<std::string>* chosen = nullptr,
+                                     size_t* num_leaves = nullptr);
 
 /// A growable scratch buffer that keeps its memory between uses. Large ones are prefaulted
 /// mappings (see allocate_output), since a column chunk read from a file can be megabytes.
@@ -80,6 +85,7 @@ struct Workspace {
   Scratch dense;    // non-null values of a batch
   Scratch indices;  // dictionary indices of a batch
   Scratch remap;    // a categorical chunk's dictionary entries -> the column's categories
+  Scratch levels_other;  // BYTE_STREAM_SPLIT values of a batch, put back together
 };
 
 /// Output memory of one column buffer: zeroed, aligned to 64 bytes. Large buffers are anonymous
@@ -160,8 +166,15 @@ struct Page {
   PageType type = PageType::kDataPage;
   int32_t num_values = 0;
   Encoding encoding = Encoding::kPlain;  // of the values
-  std::span<const uint8_t> data;         // levels then values; or the dictionary's values
+  /// v1: levels (length-prefixed) then values; v2: the values; or the dictionary's values.
+  std::span<const uint8_t> data;
+  bool v2 = false;
+  std::span<const uint8_t> definition_levels;  // v2: the RLE stream, without length prefix
 };
+
+/// Return whether the reader can decompress the CompressionCodec `value` (UNCOMPRESSED, SNAPPY,
+/// GZIP, ZSTD, BROTLI, LZ4_RAW).
+bool reader_supports_codec(int32_t value);
 
 /// Walks the pages of one column chunk, reading (from a file: one page at a time, so scratch
 /// stays the size of a page) and decompressing each into the workspace; a dictionary page goes
@@ -180,6 +193,7 @@ class PageReader {
  private:
   PageHeader read_header(size_t& header_size);
   std::span<const uint8_t> read_body(const PageHeader& header, uint64_t offset, Scratch& into);
+  void read_body_v2(const PageHeader& header, uint64_t offset, Page& page);
 
   const ChunkJob& job_;
   Workspace& work_;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "formats/parquet/delta.h"
 #include "formats/parquet/plain.h"
 #include "formats/parquet/reader.h"
 #include "formats/parquet/reader_decode.h"
@@ -86,6 +87,11 @@ class FixedChunk {
 
  private:
   static constexpr bool kIsBool = std::is_same_v<P, uint8_t>;
+  static constexpr bool kIsInteger = std::is_same_v<P, int32_t> || std::is_same_v<P, int64_t>;
+  static constexpr bool kIsSplittable = kIsInteger || std::is_same_v<P, float> ||
+                                        std::is_same_v<P, double>;
+  // The DELTA_BINARY_PACKED decoder of P (an unused placeholder for the other types).
+  using Delta = DeltaBinaryPackedDecoder<std::conditional_t<kIsInteger, P, int32_t>>;
 
   void read_dictionary(const Page& page) {
     if constexpr (kIsBool) {
@@ -104,14 +110,32 @@ class FixedChunk {
 
   void read_page(const Page& page, int64_t row) {
     std::span<const uint8_t> data = page.data;
-    Levels levels(data, job_.plan->optional);
+    Levels levels(page, data, job_.plan->optional);
     std::optional<PlainDecoder> plain;
     std::optional<Indices> indices;
     std::optional<RleDecoder> rle_bools;
+    std::optional<Delta> delta;
+    std::optional<ByteStreamSplitDecoder> split;
     if (is_dictionary_encoding(page.encoding)) {
       indices.emplace(data, dictionary_size_, has_dictionary_);
     } else if (page.encoding == Encoding::kRle) {
       rle_bools.emplace(rle_body(data), 1, "RLE booleans");
+    } else if (page.encoding == Encoding::kDeltaBinaryPacked) {
+      if constexpr (kIsInteger) {
+        delta.emplace(data, "values");
+        if (delta->total() > static_cast<uint64_t>(page.num_values)) {
+          throw Corrupt("DELTA_BINARY_PACKED: " + std::to_string(delta->total()) +
+                        " values in a page of " + std::to_string(page.num_values));
+        }
+      } else {
+        throw InvalidArgument("DELTA_BINARY_PACKED in a column that is not INT32 or INT64");
+      }
+    } else if (page.encoding == Encoding::kByteStreamSplit) {
+      if constexpr (kIsSplittable) {
+        split.emplace(data, sizeof(P));
+      } else {
+        throw InvalidArgument("BYTE_STREAM_SPLIT in a column of another width");
+      }
     } else {
       plain.emplace(data, "PLAIN values");
     }
@@ -124,6 +148,8 @@ class FixedChunk {
       O* dense = target(row, b, valid);
       if (plain) {
         read_plain(*plain, dense, valid);
+      } else if (delta || split) {
+        read_other(delta, split, dense, valid);
       } else if (indices) {
         read_indices(*indices, dense, valid);
       } else {
@@ -156,6 +182,27 @@ class FixedChunk {
       P* raw = work_.indices.reserve_as<P>(valid);
       plain_decode(d, raw, valid);
       for (size_t i = 0; i < valid; ++i) dense[i] = convert<O>(raw[i]);
+    }
+  }
+
+  // DELTA_BINARY_PACKED or BYTE_STREAM_SPLIT values: decoded as P, then converted when O differs.
+  void read_other(std::optional<Delta>& delta, std::optional<ByteStreamSplitDecoder>& split,
+                  O* dense, size_t valid) {
+    if constexpr (kIsSplittable) {
+      P* raw = std::is_same_v<P, O> ? reinterpret_cast<P*>(dense)
+                                    : work_.indices.reserve_as<P>(valid);
+      if (delta) {
+        if (valid > delta->remaining()) {
+          throw Corrupt("DELTA_BINARY_PACKED: the page holds " + std::to_string(delta->total()) +
+                        " values, fewer than its levels");
+        }
+        if constexpr (kIsInteger) delta->decode(raw, valid);
+      } else {
+        split->decode(reinterpret_cast<uint8_t*>(raw), valid);
+      }
+      if constexpr (!std::is_same_v<P, O>) {
+        for (size_t i = 0; i < valid; ++i) dense[i] = convert<O>(raw[i]);
+      }
     }
   }
 

@@ -27,7 +27,14 @@ void write_bits(uint8_t* bitmap, int64_t start, const uint8_t* bytes01, size_t n
 // The definition levels of the page being read (max level 1).
 class Levels {
  public:
-  Levels(std::span<const uint8_t>& data, bool optional) {
+  Levels(const Page& page, std::span<const uint8_t>& data, bool optional) {
+    if (page.v2) {
+      if (!optional && !page.definition_levels.empty()) {
+        throw Corrupt("definition levels in a page of a REQUIRED column");
+      }
+      if (optional) decoder_.emplace(page.definition_levels, 1, "definition levels");
+      return;
+    }
     if (!optional) return;
     if (data.size() < 4) throw Corrupt("definition levels: truncated 4-byte length");
     uint32_t length;

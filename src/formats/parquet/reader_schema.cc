@@ -2,8 +2,10 @@
 // the file has one, else the legacy converted type, else the physical type. pandas' metadata
 // then restores what Parquet cannot say: a timestamp's time zone and categoricals.
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "core/utf8.h"
 #include "formats/parquet/reader.h"
@@ -246,30 +248,97 @@ std::string column_context(const std::string& source, const std::string& column)
   return source + ": column '" + escape_for_message(column) + "'";
 }
 
+namespace {
+
+// Return the index past the subtree rooted at schema[i] (depth-first order), counting its leaves
+// into `leaves`. Iterative, so a deep or lying schema cannot overflow the stack.
+size_t skip_subtree(const std::vector<SchemaElement>& schema, size_t i, size_t& leaves,
+                    const std::string& source) {
+  uint64_t pending = 1;
+  while (pending > 0) {
+    if (i >= schema.size()) {
+      throw Corrupt(source + ": the schema's child counts run past its " +
+                    std::to_string(schema.size()) + " elements");
+    }
+    const SchemaElement& e = schema[i++];
+    --pending;
+    int32_t children = e.num_children.value_or(0);
+    if (children < 0) {
+      throw Corrupt(source + ": schema element '" + e.name + "' has negative children");
+    }
+    if (children == 0) {
+      ++leaves;
+    } else {
+      pending += static_cast<uint64_t>(children);
+      if (pending > schema.size()) {
+        throw Corrupt(source + ": the schema's child counts run past its " +
+                      std::to_string(schema.size()) + " elements");
+      }
+    }
+  }
+  return i;
+}
+
+}  // namespace
+
 std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
-                                     const std::string& source) {
+                                     const std::string& source,
+                                     const std::vector<std::string>* chosen, size_t* num_leaves) {
   const std::vector<SchemaElement>& schema = metadata.schema;
   if (schema.empty()) throw Corrupt(source + ": the footer has no schema");
   int32_t children = schema[0].num_children.value_or(0);
-  if (children < 0 || static_cast<size_t>(children) != schema.size() - 1) {
-    // A child count that differs from the element count means group nodes below the root.
-    for (size_t i = 1; i < schema.size(); ++i) {
-      if (schema[i].num_children && *schema[i].num_children > 0) {
-        unsupported(source, schema[i].name, "a nested column (group node)");
-      }
-    }
+  if (children < 0 || static_cast<size_t>(children) > schema.size() - 1) {
     throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
                   std::to_string(schema.size() - 1) + " elements follow");
   }
+  if (chosen != nullptr) {
+    std::set<std::string_view> seen;
+    for (const std::string& name : *chosen) {
+      if (!seen.insert(name).second) {
+        throw InvalidArgument(source + ": column '" + name + "' is chosen twice");
+      }
+    }
+  }
   std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
   std::vector<ColumnPlan> plans;
-  plans.reserve(schema.size() - 1);
-  for (size_t i = 1; i < schema.size(); ++i) {
-    ColumnPlan plan = plan_leaf(schema[i], i - 1, source);
-    auto p = pandas.find(plan.name);
-    if (p != pandas.end()) apply_pandas(plan, p->second);
-    plans.push_back(std::move(plan));
+  size_t i = 1;
+  size_t leaves = 0;
+  for (int32_t c = 0; c < children; ++c) {
+    if (i >= schema.size()) throw Corrupt(source + ": the schema ends inside the root's children");
+    const SchemaElement& e = schema[i];
+    size_t first_leaf = leaves;
+    size_t end = skip_subtree(schema, i, leaves, source);
+    bool wanted = chosen == nullptr ||
+                  std::find(chosen->begin(), chosen->end(), e.name) != chosen->end();
+    if (wanted) {
+      if (e.num_children.value_or(0) > 0) {
+        unsupported(source, e.name, "a nested column (group node: LIST, MAP or struct)");
+      }
+      ColumnPlan plan = plan_leaf(e, first_leaf, source);
+      auto p = pandas.find(plan.name);
+      if (p != pandas.end()) apply_pandas(plan, p->second);
+      plans.push_back(std::move(plan));
+    }
+    i = end;
   }
+  if (i != schema.size()) {
+    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
+                  std::to_string(schema.size() - i) + " more elements follow them");
+  }
+  if (chosen != nullptr) {
+    // The caller's order.
+    std::vector<ColumnPlan> ordered;
+    for (const std::string& name : *chosen) {
+      auto it = std::find_if(plans.begin(), plans.end(),
+                             [&](const ColumnPlan& p) { return p.name == name; });
+      if (it == plans.end()) {
+        throw InvalidArgument(source + ": no column named '" + name + "'");
+      }
+      ordered.push_back(std::move(*it));
+    }
+    plans = std::move(ordered);
+  }
+  if (num_leaves != nullptr) *num_leaves = leaves;
   return plans;
 }
 

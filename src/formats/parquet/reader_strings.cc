@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "formats/parquet/delta.h"
 #include "formats/parquet/plain.h"
 #include "formats/parquet/reader.h"
 #include "formats/parquet/reader_decode.h"
@@ -119,15 +120,30 @@ class VariableChunk {
 
   void read_page(const Page& page) {
     std::span<const uint8_t> data = page.data;
-    Levels levels(data, s_.plan.optional);
+    Levels levels(page, data, s_.plan.optional);
     std::optional<PlainDecoder> plain;
     std::optional<Indices> indices;
-    if (is_dictionary_encoding(page.encoding)) {
-      indices.emplace(data, dictionary_size_, has_dictionary_);
-    } else if (page.encoding == Encoding::kPlain) {
-      plain.emplace(data, "PLAIN values");
-    } else {
-      throw InvalidArgument("encoding RLE is for booleans only");
+    std::optional<ByteArrayDeltaDecoder> delta;
+    std::optional<ByteStreamSplitDecoder> split;
+    auto width = is_fixed() ? static_cast<size_t>(job_.plan->type_length) : 0;
+    auto n_values = static_cast<size_t>(page.num_values);
+    switch (page.encoding) {
+      case Encoding::kPlainDictionary:
+      case Encoding::kRleDictionary:
+        indices.emplace(data, dictionary_size_, has_dictionary_);
+        break;
+      case Encoding::kPlain:
+        plain.emplace(data, "PLAIN values");
+        break;
+      case Encoding::kDeltaLengthByteArray:
+      case Encoding::kDeltaByteArray:
+        delta.emplace(data, page.encoding == Encoding::kDeltaByteArray, n_values, width);
+        break;
+      case Encoding::kByteStreamSplit:
+        split.emplace(data, width);
+        break;
+      default:
+        throw InvalidArgument("this encoding is not for byte arrays");
     }
     auto n = static_cast<size_t>(page.num_values);
     for (size_t done = 0; done < n;) {
@@ -141,7 +157,18 @@ class VariableChunk {
         idx = indices->next(valid, work_.indices);
       } else {
         views = work_.dense.reserve_as<std::string_view>(valid);
-        plain_views(*plain, views, valid);
+        if (plain) {
+          plain_views(*plain, views, valid);
+        } else if (delta) {
+          delta->next(views, valid);
+          if (s_.check_utf8) check_utf8(views, valid, "value");
+        } else {
+          uint8_t* bytes = work_.levels_other.reserve(valid * width);
+          split->decode(bytes, valid);
+          for (size_t i = 0; i < valid; ++i) {
+            views[i] = {reinterpret_cast<const char*>(bytes) + i * width, width};
+          }
+        }
       }
       if (s_.plan.categorical) {
         write_codes(b, lev, idx, views);

@@ -50,7 +50,46 @@ parquet::Codec codec_of(ParquetCompression compression) {
                         std::to_string(static_cast<int>(compression)));
 }
 
+parquet::Encoding encoding_of(ParquetEncoding e) {
+  switch (e) {
+    case ParquetEncoding::kPlain:
+      return parquet::Encoding::kPlain;
+    case ParquetEncoding::kDeltaBinaryPacked:
+      return parquet::Encoding::kDeltaBinaryPacked;
+    case ParquetEncoding::kDeltaLengthByteArray:
+      return parquet::Encoding::kDeltaLengthByteArray;
+    case ParquetEncoding::kDeltaByteArray:
+      return parquet::Encoding::kDeltaByteArray;
+    case ParquetEncoding::kByteStreamSplit:
+      return parquet::Encoding::kByteStreamSplit;
+  }
+  throw InvalidArgument("unknown Parquet encoding " + std::to_string(static_cast<int>(e)));
+}
+
+void check_encoding(const char *what, ParquetEncoding e,
+                    std::initializer_list<ParquetEncoding> allowed) {
+  for (ParquetEncoding a : allowed) {
+    if (e == a) return;
+  }
+  static const char *const kNames[] = {"PLAIN", "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY",
+                                       "DELTA_BYTE_ARRAY", "BYTE_STREAM_SPLIT"};
+  const auto i = static_cast<size_t>(e);
+  throw InvalidArgument(std::string("Parquet ") + what + " cannot be " +
+                        (i < 5 ? kNames[i] : std::to_string(i).c_str()) +
+                        " (not an encoding the writer writes for those columns)");
+}
+
 void check_options(const ParquetWriteOptions &options) {
+  if (options.data_page_version != 1 && options.data_page_version != 2) {
+    throw InvalidArgument("Parquet data_page_version must be 1 or 2, not " +
+                          std::to_string(options.data_page_version));
+  }
+  using E = ParquetEncoding;
+  check_encoding("integer_encoding", options.integer_encoding,
+                 {E::kPlain, E::kDeltaBinaryPacked});
+  check_encoding("float_encoding", options.float_encoding, {E::kPlain, E::kByteStreamSplit});
+  check_encoding("string_encoding", options.string_encoding,
+                 {E::kPlain, E::kDeltaLengthByteArray, E::kDeltaByteArray});
   if (options.row_group_size <= 0) {
     throw InvalidArgument("Parquet row_group_size must be positive, not " +
                           std::to_string(options.row_group_size));
@@ -214,6 +253,18 @@ std::optional<ParquetCompression> parse_parquet_compression(std::string_view nam
   return std::nullopt;
 }
 
+std::optional<ParquetEncoding> parse_parquet_encoding(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "plain") return ParquetEncoding::kPlain;
+  if (lower == "delta_binary_packed") return ParquetEncoding::kDeltaBinaryPacked;
+  if (lower == "delta_length_byte_array") return ParquetEncoding::kDeltaLengthByteArray;
+  if (lower == "delta_byte_array") return ParquetEncoding::kDeltaByteArray;
+  if (lower == "byte_stream_split") return ParquetEncoding::kByteStreamSplit;
+  return std::nullopt;
+}
+
 std::string_view parquet_compression_name(ParquetCompression compression) {
   switch (compression) {
     case ParquetCompression::kNone:
@@ -250,6 +301,10 @@ void write_parquet(const Table &table, const ByteSink &sink, const ParquetWriteO
       .use_dictionary = options.use_dictionary,
       .dictionary_page_size_limit = options.dictionary_page_size_limit,
       .write_statistics = options.write_statistics,
+      .data_page_version = options.data_page_version,
+      .integer_encoding = encoding_of(options.integer_encoding),
+      .float_encoding = encoding_of(options.float_encoding),
+      .string_encoding = encoding_of(options.string_encoding),
   };
   std::vector<std::unique_ptr<ColumnWriter>> writers;
   for (const Column &column : table.columns()) {
