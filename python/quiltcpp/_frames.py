@@ -192,6 +192,21 @@ def _to_pandas(spec, meta):
     raise InvalidArgumentError(f"column {spec[1]!r}: unknown kind {kind}")
 
 
+def _categorical_of_values(spec, column_meta):
+    """A categorical the reader gave back as plain values (non-string categories):
+    sorted categories of the values present, as pandas.Categorical(values) makes
+    them. Unused categories and their order are not in the file."""
+    values = _to_pandas(spec[:-1] + (None,), None)  # without the validity
+    valid = spec[-1]
+    present = values if valid is None else values[valid]
+    categories = np.unique(present)
+    codes = np.searchsorted(categories, values).astype("int64")
+    if valid is not None:
+        codes[~valid] = -1
+    ordered = bool((column_meta.get("metadata") or {}).get("ordered", False))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories), ordered=ordered)
+
+
 def table_to_frame(described):
     """Make a DataFrame of what _quiltcpp returns for a table (columns, pandas json, rows)."""
     columns, pandas_json, num_rows = described
@@ -205,7 +220,14 @@ def table_to_frame(described):
     if meta:
         for column_meta in meta.get("columns", []):
             by_field[column_meta.get("field_name")] = column_meta
-    arrays = {spec[1]: _to_pandas(spec, by_field.get(spec[1])) for spec in columns}
+    arrays = {}
+    for spec in columns:
+        column_meta = by_field.get(spec[1])
+        if (column_meta and column_meta.get("pandas_type") == "categorical"
+                and spec[0] in ("numeric", "timestamp")):
+            arrays[spec[1]] = _categorical_of_values(spec, column_meta)
+        else:
+            arrays[spec[1]] = _to_pandas(spec, column_meta)
     index_columns = meta.get("index_columns", []) if meta else []
     index_fields = {c for c in index_columns if isinstance(c, str)}
     data_fields = [spec[1] for spec in columns if spec[1] not in index_fields]
