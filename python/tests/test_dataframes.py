@@ -179,3 +179,9 @@ def test_unsupported_dtype_is_a_clear_error():
 def test_datetime_categorical(registry):
     df = pd.DataFrame({"d": pd.Categorical(pd.to_datetime(["2020-01-02", "2020-01-01", None]))})
     check(df, registry)
+
+
+def test_rows_without_columns(registry):
+    # No column chunk holds the rows: the count lives in the Parquet footer only.
+    check(pd.DataFrame(index=pd.RangeIndex(3)), registry)
+    check(pd.DataFrame(index=pd.RangeIndex(0)), registry)

@@ -186,6 +186,9 @@ Plan make_plan(const FileMetaData& m, const std::string& source, uint64_t data_e
       chunks.push_back(check_chunk(rg.columns[c], plan.columns[c], rg.num_rows, data_end, at));
     }
   }
+  // A table without columns has its rows in the footer only: the writer (as
+  // pyarrow) has no column chunk to put them in.
+  if (plan.columns.empty() && m.row_groups.empty()) plan.num_rows = m.num_rows;
   if (plan.num_rows != m.num_rows) {
     throw Corrupt(source + ": the footer gives " + std::to_string(m.num_rows) +
                   " rows, its row groups hold " + std::to_string(plan.num_rows));

@@ -1,0 +1,202 @@
+"""quilt3's Package / PackageEntry API: the mutable package and its registries."""
+
+import io
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import quiltcpp
+
+
+@pytest.fixture
+def files(tmp_path):
+    root = tmp_path / "data"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("hello\n")
+    (root / "sub" / "b.json").write_text('{"x": [1, 2]}')
+    (root / "sub" / "c.bin").write_bytes(b"\x00\x01\x02")
+    return root
+
+
+def test_set_get_in_keys_walk_delete(files):
+    pkg = quiltcpp.Package()
+    pkg.set("a.txt", str(files / "a.txt"), meta={"k": 1})
+    pkg.set_dir("dir", files / "sub")
+    assert "a.txt" in pkg and "dir" in pkg and "dir/b.json" in pkg and "nope" not in pkg
+    assert pkg.keys() == ["a.txt", "dir"]
+    assert [k for k, _ in pkg.walk()] == ["a.txt", "dir/b.json", "dir/c.bin"]
+    entry = pkg["a.txt"]
+    assert entry.meta == {"k": 1}
+    assert entry.size == 6 and entry.hash is None  # hashed at build, as quilt3
+    assert entry.get() == (files / "a.txt").as_uri()
+    assert pkg.get("a.txt") == entry.get()
+    assert entry.get_as_string() == "hello\n"
+    assert entry.deserialize() == "hello\n"
+    assert pkg["dir/b.json"].get_as_json() == {"x": [1, 2]}
+    assert pkg["dir/b.json"]() == {"x": [1, 2]}
+    assert pkg["dir/c.bin"].get_bytes() == b"\x00\x01\x02"
+    sub = pkg["dir"]
+    assert [k for k, _ in sub.walk()] == ["b.json", "c.bin"]
+    pkg.delete("dir")
+    assert [k for k, _ in pkg.walk()] == ["a.txt"]
+    with pytest.raises(KeyError):
+        pkg["dir"]
+    with pytest.raises(quiltcpp.NotFoundError, match="no entry or directory 'dir'"):
+        pkg.delete("dir")
+
+
+def test_objects_and_their_meta():
+    pkg = quiltcpp.Package()
+    arr = np.arange(12, dtype="int32").reshape(3, 4)
+    pkg.set("a.npy", arr)
+    pkg.set("f.npy", np.asfortranarray(arr.astype("float64")))
+    pkg.set("o.json", {"b": [1, 2.5, None], "a": "\U0001F600"}, meta={"m": True})
+    pkg.set("b.bin", b"\x00raw")
+    np.testing.assert_array_equal(pkg["a.npy"](), arr)
+    assert pkg["a.npy"]().dtype == np.int32
+    np.testing.assert_array_equal(pkg["f.npy"](), arr)
+    assert pkg["o.json"]() == {"b": [1, 2.5, None], "a": "\U0001F600"}
+    assert pkg["o.json"].meta == {"m": True}
+    assert pkg["o.json"]._meta["format"]["name"] == "json"
+    assert pkg["b.bin"]() == b"\x00raw"
+    assert pkg["a.npy"].hash["type"] == "sha2-256-chunked"
+    assert pkg["a.npy"].size == 128 + 48
+
+
+def test_str_is_a_path_never_content(tmp_path):
+    pkg = quiltcpp.Package()
+    with pytest.raises(quiltcpp.QuiltIOError, match="no-such-file"):
+        pkg.set("x.txt", "no-such-file")
+    assert isinstance(quiltcpp.QuiltIOError("x"), OSError)
+
+
+def test_serialization_location_and_format_opts(tmp_path):
+    df = pd.DataFrame({"a": [1, 2]})
+    pkg = quiltcpp.Package()
+    pkg.set("d.parquet", df, serialization_location=tmp_path / "out" / "d.parquet",
+            serialization_format_opts={"compression": "zstd"})
+    assert pkg["d.parquet"].physical_key == (tmp_path / "out" / "d.parquet").as_uri()
+    assert pkg["d.parquet"]._meta["format"] == {"compression": "zstd", "name": "parquet"}
+    pd.testing.assert_frame_equal(pkg["d.parquet"](), df)
+    with pytest.raises(quiltcpp.InvalidArgumentError, match="different file extensions"):
+        pkg.set("e.parquet", df, serialization_location=tmp_path / "e.csv")
+    with pytest.raises(quiltcpp.InvalidArgumentError, match="compression"):
+        pkg.set("e.parquet", df, serialization_format_opts={"compression": "lz5"})
+
+
+def test_meta_set_meta_and_entry_set_meta():
+    pkg = quiltcpp.Package()
+    assert pkg.meta == {}
+    pkg.set_meta({"owner": "me"})
+    assert pkg.meta == {"owner": "me"}
+    pkg.set("x.json", [1])
+    before = pkg.top_hash
+    pkg["x.json"].set_meta({"about": "x"})
+    assert pkg["x.json"].meta == {"about": "x"}
+    assert pkg.top_hash != before
+
+
+def test_build_browse_list_versions_delete(registry, files):
+    pkg = quiltcpp.Package()
+    pkg.set_dir("/", files, meta={"v": 1})
+    top1 = pkg.build("me/pkg", registry=registry, message="one")
+    assert top1 == pkg.top_hash
+    pkg.set("new.json", {"n": 1})
+    top2 = pkg.build("me/pkg", registry=registry, message="two")
+    assert quiltcpp.list_packages(registry) == ["me/pkg"]
+    assert [h for _, h in quiltcpp.list_package_versions("me/pkg", registry)] == [top1, top2]
+    latest = quiltcpp.Package.browse("me/pkg", registry=registry)
+    assert latest.top_hash == top2
+    assert latest.meta == {"v": 1}
+    old = quiltcpp.Package.browse("me/pkg", registry=registry, top_hash=top1[:10])
+    assert old.top_hash == top1
+    assert old.diff(latest) == (["new.json"], [], [])
+    assert latest.diff(old) == ([], [], ["new.json"])
+    manifest = list(latest.manifest)
+    assert manifest[0]["message"] == "two" and manifest[0]["user_meta"] == {"v": 1}
+    quiltcpp.delete_package("me/pkg", registry=registry, top_hash=top2)
+    assert quiltcpp.Package.browse("me/pkg", registry=registry).top_hash == top1
+    quiltcpp.delete_package("me/pkg", registry=registry)
+    assert quiltcpp.list_packages(registry) == []
+    with pytest.raises(quiltcpp.NotFoundError):
+        quiltcpp.Package.browse("me/pkg", registry=registry)
+
+
+def test_default_registry_is_quiltcpp_registry(isolated_home):
+    pkg = quiltcpp.Package()
+    pkg.set("a.json", {"a": 1})
+    top = pkg.build("me/default")
+    assert quiltcpp.list_packages() == ["me/default"]
+    assert quiltcpp.Package.browse("me/default").top_hash == top
+
+
+def test_push_install_verify(registry, tmp_path, files):
+    pkg = quiltcpp.Package()
+    pkg.set_dir("", files)
+    pkg.set("df.parquet", pd.DataFrame({"x": [1.0, 2.0]}))
+    pushed = pkg.push("me/data", registry=registry, message="m")
+    assert pushed.top_hash == pkg.top_hash
+    assert pushed["a.txt"].physical_key.startswith((tmp_path / "registry").as_uri())
+    dest = tmp_path / "installed"
+    installed = quiltcpp.Package.install("me/data", registry=registry, dest=dest)
+    assert (dest / "sub" / "b.json").read_text() == '{"x": [1, 2]}'
+    assert installed.top_hash == pushed.top_hash
+    assert pushed.verify(dest)
+    (dest / "a.txt").write_text("changed")
+    assert not pushed.verify(dest)
+    local = tmp_path / "local"
+    copy = quiltcpp.Package.install("me/data", registry=registry, dest_registry=local)
+    assert quiltcpp.list_packages(local) == ["me/data"]
+    assert copy.top_hash == pushed.top_hash
+
+
+def test_push_conflict(registry):
+    pkg = quiltcpp.Package()
+    pkg.set("a.json", {"a": 1})
+    first = pkg.push("me/c", registry=registry)
+    other = quiltcpp.Package.browse("me/c", registry=registry)
+    other.set("b.json", {"b": 2})
+    other.push("me/c", registry=registry)
+    first.set("c.json", {"c": 3})
+    with pytest.raises(quiltcpp.ConflictError):
+        first.push("me/c", registry=registry)
+    first.push("me/c", registry=registry, force=True)
+
+
+def test_dump_load(tmp_path):
+    pkg = quiltcpp.Package()
+    pkg.set("a.json", {"a": "\u2028"})
+    pkg.set_meta({"m": [1, 2]})
+    buffer = io.StringIO()
+    pkg.dump(buffer)
+    loaded = quiltcpp.Package.load(io.StringIO(buffer.getvalue()))
+    assert loaded.top_hash == pkg.top_hash
+    with open(tmp_path / "m.jsonl", "wb") as f:
+        pkg.dump(f)
+    with open(tmp_path / "m.jsonl", "rb") as f:
+        assert quiltcpp.Package.load(f).top_hash == pkg.top_hash
+    with pytest.raises(quiltcpp.CorruptError, match="line 1"):
+        quiltcpp.Package.load(io.StringIO("not json\n"))
+
+
+def test_map_filter_fetch(tmp_path, files):
+    pkg = quiltcpp.Package()
+    pkg.set_dir("", files)
+    assert pkg.map(lambda k, e: e.size) == [6, 13, 3]
+    only = pkg.filter(lambda k, e: k.endswith(".json"))
+    assert [k for k, _ in only.walk()] == ["sub/b.json"]
+    fetched = pkg.fetch(tmp_path / "fetched")
+    assert (tmp_path / "fetched" / "sub" / "c.bin").read_bytes() == b"\x00\x01\x02"
+    assert fetched.top_hash == pkg.top_hash
+
+
+def test_set_entry_from_another_package(files):
+    a = quiltcpp.Package()
+    a.set("x.bin", b"123")
+    b = quiltcpp.Package()
+    b.set("y.bin", a["x.bin"], meta={"from": "a"})
+    assert b["y.bin"].hash == a["x.bin"].hash
+    assert b["y.bin"].meta == {"from": "a"}
