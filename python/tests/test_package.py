@@ -200,3 +200,48 @@ def test_set_entry_from_another_package(files):
     b.set("y.bin", a["x.bin"], meta={"from": "a"})
     assert b["y.bin"].hash == a["x.bin"].hash
     assert b["y.bin"].meta == {"from": "a"}
+
+
+def test_rollback_and_resolve_hash(registry):
+    pkg = quiltcpp.Package()
+    pkg.set("a.json", {"v": 1})
+    first = pkg.build("me/r", registry=registry)
+    pkg.set("a.json", {"v": 2})
+    second = pkg.build("me/r", registry=registry)
+    assert quiltcpp.Package.resolve_hash("me/r", registry, first[:8]) == first
+    with pytest.raises(quiltcpp.NotFoundError):
+        quiltcpp.Package.resolve_hash("me/r", registry, "0" * 64)
+    quiltcpp.Package.rollback("me/r", registry, first[:8])
+    assert quiltcpp.Package.browse("me/r", registry=registry).top_hash == first
+    assert second in [h for _, h in quiltcpp.list_package_versions("me/r", registry)]
+
+
+def test_gil_released_while_serializing():
+    # A numeric frame is serialized, hashed and written with the GIL released:
+    # another Python thread keeps running meanwhile.
+    import threading
+    import time
+    df = pd.DataFrame({f"c{i}": np.random.default_rng(i).standard_normal(1_500_000)
+                       for i in range(4)})
+    pkg = quiltcpp.Package()
+    done = threading.Event()
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        pkg.set("big.parquet", df)
+        span["end"] = time.perf_counter()
+        done.set()
+
+    ticks = []
+    thread = threading.Thread(target=work)
+    thread.start()
+    while not done.is_set():
+        ticks.append(time.perf_counter())
+    thread.join()
+    inside = [t for t in ticks if span["start"] <= t <= span["end"]]
+    duration = span["end"] - span["start"]
+    assert duration > 0.05
+    # Holding the GIL through the call would leave this thread one gap as long as the call.
+    gaps = np.diff([span["start"]] + inside + [span["end"]])
+    assert gaps.max() < duration * 0.5, (gaps.max(), duration)
