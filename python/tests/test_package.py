@@ -245,3 +245,23 @@ def test_gil_released_while_serializing():
     # Holding the GIL through the call would leave this thread one gap as long as the call.
     gaps = np.diff([span["start"]] + inside + [span["end"]])
     assert gaps.max() < duration * 0.5, (gaps.max(), duration)
+
+
+def test_threads_share_one_package():
+    # set() releases the GIL; concurrent calls on one Package must not race.
+    from concurrent.futures import ThreadPoolExecutor
+    pkg = quiltcpp.Package()
+    frames = {f"t{i}/df.parquet": pd.DataFrame({"v": np.arange(20_000) * i, "s": [str(i)] * 20_000})
+              for i in range(16)}
+
+    def put(item):
+        key, df = item
+        pkg.set(key, df)
+        return pkg[key].hash["value"]
+
+    with ThreadPoolExecutor(8) as pool:
+        hashes = list(pool.map(put, frames.items()))
+        tops = list(pool.map(lambda _: pkg.top_hash, range(4)))
+    assert len(set(hashes)) == 16 and len(set(tops)) == 1
+    for key, df in frames.items():
+        pd.testing.assert_frame_equal(pkg[key](), df, check_exact=True)

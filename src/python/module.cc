@@ -89,12 +89,38 @@ SetObjectOptions set_options(const ObjectOptions& o) {
   return options;
 }
 
+// A PackageBuilder shared by Python threads. The calls that release the GIL
+// would race with each other and with reads, so every access holds the mutex
+// (taken after the GIL is released, for the calls that release it, so a
+// thread never waits for the mutex while another waits for the GIL it holds
+// with the mutex).
+struct PyBuilder {
+  PyBuilder() = default;
+  explicit PyBuilder(const Package& base) : builder(base) {}
+  PackageBuilder builder;
+  std::mutex mutex;
+};
+
+// Return fn(builder) under the builder's mutex, the GIL held.
+template <class F>
+auto locked(PyBuilder& pb, F&& fn) {
+  std::lock_guard<std::mutex> lock(pb.mutex);
+  return fn(pb.builder);
+}
+
+// Return fn(builder) under the builder's mutex, the GIL released.
+template <class F>
+auto released(PyBuilder& pb, F&& fn) {
+  py::gil_scoped_release release;
+  std::lock_guard<std::mutex> lock(pb.mutex);
+  return fn(pb.builder);
+}
+
 // Serialize `object` into the builder with the GIL released.
-void set_object(PackageBuilder& builder, const std::string& key, const Object& object,
+void set_object(PyBuilder& pb, const std::string& key, const Object& object,
                 const ObjectOptions& o) {
   SetObjectOptions options = set_options(o);
-  py::gil_scoped_release release;
-  builder.set(key, object, options);
+  released(pb, [&](PackageBuilder& b) { b.set(key, object, options); });
 }
 
 // The Python side of a deserialized object: (kind, payload).
@@ -223,84 +249,104 @@ PYBIND11_MODULE(_quiltcpp, m) {
       .def_readwrite("format_options_json", &ObjectOptions::format_options_json)
       .def_readwrite("data_dir", &ObjectOptions::data_dir);
 
-  py::class_<PackageBuilder>(m, "Builder")
+  py::class_<PyBuilder>(m, "Builder")
       .def(py::init<>())
       .def(py::init<const Package&>())
-      .def("copy", [](const PackageBuilder& b) { return PackageBuilder(b); })
       .def("set_path",
-           [](PackageBuilder& b, const std::string& key, const std::string& location,
+           [](PyBuilder& pb, const std::string& key, const std::string& location,
               const std::string& meta_json) {
              std::optional<Json> meta;
              if (!meta_json.empty()) meta = Json::parse(meta_json);
-             b.set(key, location, std::move(meta));
+             locked(pb, [&](PackageBuilder& b) { b.set(key, location, std::move(meta)); });
            })
-      .def("set_entry", [](PackageBuilder& b, const ManifestEntry& e) { b.set_entry(e); })
       .def("set_entry_as",
-           [](PackageBuilder& b, const std::string& key, const ManifestEntry& e) {
+           [](PyBuilder& pb, const std::string& key, const ManifestEntry& e) {
              ManifestEntry copy = e;
              copy.logical_key = key;
-             b.set_entry(std::move(copy));
+             locked(pb, [&](PackageBuilder& b) { b.set_entry(std::move(copy)); });
            })
       .def("set_table",
-           [](PackageBuilder& b, const std::string& key, const Table& t, const ObjectOptions& o) {
-             set_object(b, key, Object(t), o);
+           [](PyBuilder& pb, const std::string& key, const Table& t, const ObjectOptions& o) {
+             set_object(pb, key, Object(t), o);
            })
       .def("set_ndarray",
-           [](PackageBuilder& b, const std::string& key, const py::array& a,
-              const ObjectOptions& o) { set_object(b, key, Object(ndarray_from_py(a)), o); })
+           [](PyBuilder& pb, const std::string& key, const py::array& a, const ObjectOptions& o) {
+             set_object(pb, key, Object(ndarray_from_py(a)), o);
+           })
       .def("set_json",
-           [](PackageBuilder& b, const std::string& key, const std::string& text,
-              const ObjectOptions& o) { set_object(b, key, Object(Json::parse(text)), o); })
+           [](PyBuilder& pb, const std::string& key, const std::string& text,
+              const ObjectOptions& o) { set_object(pb, key, Object(Json::parse(text)), o); })
       .def("set_text",
-           [](PackageBuilder& b, const std::string& key, const std::string& text,
-              const ObjectOptions& o) { set_object(b, key, Object(Text(text)), o); })
+           [](PyBuilder& pb, const std::string& key, const std::string& text,
+              const ObjectOptions& o) { set_object(pb, key, Object(Text(text)), o); })
       .def("set_bytes",
-           [](PackageBuilder& b, const std::string& key, const py::bytes& data,
+           [](PyBuilder& pb, const std::string& key, const py::bytes& data,
               const ObjectOptions& o) {
-             set_object(b, key, Object(Bytes(std::string(data))), o);
+             set_object(pb, key, Object(Bytes(std::string(data))), o);
            })
       .def("set_dir",
-           [](PackageBuilder& b, const std::string& prefix, const std::string& dir,
+           [](PyBuilder& pb, const std::string& prefix, const std::string& dir,
               const std::string& meta_json, bool keep_existing) {
              SetDirOptions options;
              if (!meta_json.empty()) options.meta = Json::parse(meta_json);
              options.update_policy = keep_existing ? UpdatePolicy::kExisting : UpdatePolicy::kIncoming;
-             py::gil_scoped_release release;
-             b.set_dir(prefix, dir, options);
+             released(pb, [&](PackageBuilder& b) { b.set_dir(prefix, dir, options); });
            })
-      .def("remove", [](PackageBuilder& b, const std::string& key) { b.remove(key); })
+      .def("remove",
+           [](PyBuilder& pb, const std::string& key) {
+             locked(pb, [&](PackageBuilder& b) { b.remove(key); });
+           })
       .def("set_meta",
-           [](PackageBuilder& b, const std::string& text) { b.set_meta(json_from_text(text)); })
+           [](PyBuilder& pb, const std::string& text) {
+             Json meta = json_from_text(text);
+             locked(pb, [&](PackageBuilder& b) { b.set_meta(std::move(meta)); });
+           })
       .def("set_entry_meta",
-           [](PackageBuilder& b, const std::string& key, const std::string& text) {
-             b.set_entry_meta(key, json_from_text(text));
+           [](PyBuilder& pb, const std::string& key, const std::string& text) {
+             Json meta = json_from_text(text);
+             locked(pb, [&](PackageBuilder& b) { b.set_entry_meta(key, std::move(meta)); });
            })
       .def("set_dir_meta",
-           [](PackageBuilder& b, const std::string& key, const std::string& text) {
-             b.set_dir_meta(key, json_from_text(text));
+           [](PyBuilder& pb, const std::string& key, const std::string& text) {
+             Json meta = json_from_text(text);
+             locked(pb, [&](PackageBuilder& b) { b.set_dir_meta(key, std::move(meta)); });
            })
       .def("set_message",
-           [](PackageBuilder& b, std::optional<std::string> message) { b.set_message(message); })
-      .def("contains", &PackageBuilder::contains)
-      .def("__len__", &PackageBuilder::size)
-      .def("keys", &PackageBuilder::keys)
+           [](PyBuilder& pb, std::optional<std::string> message) {
+             locked(pb, [&](PackageBuilder& b) { b.set_message(std::move(message)); });
+           })
+      .def("contains",
+           [](PyBuilder& pb, const std::string& key) {
+             return locked(pb, [&](PackageBuilder& b) { return b.contains(key); });
+           })
+      .def("__len__",
+           [](PyBuilder& pb) { return locked(pb, [](PackageBuilder& b) { return b.size(); }); })
+      .def("keys",
+           [](PyBuilder& pb) { return locked(pb, [](PackageBuilder& b) { return b.keys(); }); })
       .def("find",
-           [](const PackageBuilder& b, const std::string& key) -> std::optional<ManifestEntry> {
-             const ManifestEntry* e = b.find(key);
-             if (e == nullptr) return std::nullopt;
-             return *e;
+           [](PyBuilder& pb, const std::string& key) {
+             return locked(pb, [&](PackageBuilder& b) -> std::optional<ManifestEntry> {
+               const ManifestEntry* e = b.find(key);
+               if (e == nullptr) return std::nullopt;
+               return *e;
+             });
            })
       .def_property_readonly("meta_json",
-                             [](const PackageBuilder& b) { return json_to_text(b.meta()); })
+                             [](PyBuilder& pb) {
+                               return locked(pb, [](PackageBuilder& b) {
+                                 return json_to_text(b.meta());
+                               });
+                             })
       .def("dir_meta_json",
-           [](const PackageBuilder& b, const std::string& key) -> std::optional<std::string> {
-             const Json* meta = b.dir_meta(key);
-             if (meta == nullptr) return std::nullopt;
-             return json_to_text(*meta);
+           [](PyBuilder& pb, const std::string& key) {
+             return locked(pb, [&](PackageBuilder& b) -> std::optional<std::string> {
+               const Json* meta = b.dir_meta(key);
+               if (meta == nullptr) return std::nullopt;
+               return json_to_text(*meta);
+             });
            })
-      .def("build", [](const PackageBuilder& b) {
-        py::gil_scoped_release release;
-        return b.build(pool());
+      .def("build", [](PyBuilder& pb) {
+        return released(pb, [](PackageBuilder& b) { return b.build(pool()); });
       });
 
   py::class_<Registry>(m, "Registry")
