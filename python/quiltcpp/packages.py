@@ -151,8 +151,13 @@ class PackageEntry:
         sep = opts.get("fieldsep", _CSV_EXTENSIONS.get(ext, ","))
         header = 0 if opts.get("use_header", True) else None
         index_col = 0 if opts.get("use_index", False) else None
+        kwargs = {}
+        if isinstance(opts.get("na_values"), list):
+            kwargs["na_values"] = opts["na_values"]
+        if isinstance(opts.get("header_names"), list):
+            kwargs["names"] = opts["header_names"]
         return pd.read_csv(io.BytesIO(self.get_bytes()), sep=sep, header=header,
-                           index_col=index_col)
+                           index_col=index_col, **kwargs)
 
     def fetch(self, dest=None):
         """Copy the (verified) bytes to `dest` (default: the key's name here); return the copy."""
