@@ -95,9 +95,11 @@ class PackageEntry:
         """This entry with size and hash (a file set from a path is hashed now)."""
         if self._entry.hash_value is not None:
             return self._entry
+        # Only entries set from a path lack a hash; their meta holds no format,
+        # so the logical key's extension decides, as for the original entry.
         builder = _quiltcpp.Builder()
-        builder.set_path("x", self.physical_key, "")
-        return builder.build().find("x")
+        builder.set_path(self.logical_key, self.physical_key, "")
+        return builder.build().find(self.logical_key)
 
     def get(self):
         """The physical key, as quilt3's `entry.get()` returns it."""

@@ -265,3 +265,17 @@ def test_threads_share_one_package():
     assert len(set(hashes)) == 16 and len(set(tops)) == 1
     for key, df in frames.items():
         pd.testing.assert_frame_equal(pkg[key](), df, check_exact=True)
+
+
+def test_path_entry_without_extension_uses_the_logical_key(tmp_path):
+    # Before build, an entry set from a path is hashed on demand; its format
+    # still comes from the logical key when the file has no extension.
+    src = quiltcpp.Package()
+    df = pd.DataFrame({"a": [1, 2], "s": ["x", "\U0001F600"]})
+    src.set("t.parquet", df)
+    plain = tmp_path / "no_extension"
+    plain.write_bytes(src["t.parquet"].get_bytes())
+    pkg = quiltcpp.Package()
+    pkg.set("t.parquet", str(plain))
+    assert pkg["t.parquet"].hash is None
+    pd.testing.assert_frame_equal(pkg["t.parquet"](), df, check_exact=True)
