@@ -73,7 +73,7 @@ def frames(draw):
     return pd.DataFrame(data, index=index, columns=pd.Index(names, dtype=object))
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(df=frames())
 def test_random_frames_round_trip(df, tmp_path_factory):
