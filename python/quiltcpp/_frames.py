@@ -41,6 +41,19 @@ def _tz_name(tz):
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_EPOCH_ORDINAL = 719163  # datetime.date(1970, 1, 1).toordinal()
+
+
+def _object_kind(array):
+    """What an object column holds, judged by its first non-null values: "boolean",
+    "date" (datetime.date objects) or anything else (str and bytes, checked in C++)."""
+    sample = array[:64]
+    held = pd.api.types.infer_dtype(sample, skipna=True)
+    if held in ("boolean", "date") and pd.api.types.infer_dtype(array, skipna=True) == held:
+        return held
+    return "other"
+
+
 def _column_spec(name, values, field):
     """The extension's tuple for one column and its entry in pandas' metadata."""
     dtype = values.dtype
@@ -78,6 +91,16 @@ def _column_spec(name, values, field):
         return (("timestamp", field, np.ascontiguousarray(array).view("int64"), ""),
                 ("datetime", "datetime64[ns]", None))
     if kind == "O":
+        held = _object_kind(array)
+        if held == "boolean":
+            mask = np.asarray(pd.isna(array))
+            values = np.where(mask, False, array).astype(bool)
+            return ("bool", field, values, mask if mask.any() else None), ("bool", "object", None)
+        if held == "date":
+            mask = np.asarray(pd.isna(array))
+            days = np.array([0 if m else d.toordinal() - _EPOCH_ORDINAL
+                             for d, m in zip(array, mask)], dtype="int32")
+            return ("date32", field, days, mask if mask.any() else None), ("date", "object", None)
         return ("strings", field, np.ascontiguousarray(array)), ("unicode", "object", None)
     raise InvalidArgumentError(f"column {name!r}: dtype {dtype} cannot be stored in a table")
 
@@ -99,7 +122,9 @@ def frame_to_table(df, with_index=True):
     for i, name in enumerate(column_names):
         spec, types = _column_spec(name, df.iloc[:, i].array, name)
         specs.append(spec)
-        columns_meta.append(_field_meta(name, name, types))
+        label = df.columns[i]
+        # pyarrow's rule: the field is str(label); the metadata keeps a None label.
+        columns_meta.append(_field_meta(None if label is None else name, name, types))
     index = df.index
     if with_index:
         if isinstance(index, pd.RangeIndex):
@@ -134,6 +159,16 @@ def frame_to_table(df, with_index=True):
     return _quiltcpp.Table(specs, text, len(df))
 
 
+def _tzinfo(name):
+    """The tzinfo pandas (and pyarrow) make of a zone name; +HH:MM as pytz.FixedOffset."""
+    if len(name) == 6 and name[0] in "+-" and name[3] == ":" and name[1:3].isdigit() \
+            and name[4:].isdigit():
+        import pytz
+        minutes = int(name[1:3]) * 60 + int(name[4:])
+        return pytz.FixedOffset(-minutes if name[0] == "-" else minutes)
+    return name
+
+
 _UNIT_FACTOR = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
@@ -159,10 +194,11 @@ def _to_pandas(spec, meta):
         if numpy_type == "boolean":
             return pd.arrays.BooleanArray(values, np.zeros(len(values), bool) if valid is None
                                           else ~valid)
-        if valid is None:
+        if valid is None and numpy_type != "object":
             return values
-        out = values.astype(object)
-        out[~valid] = None
+        out = values.astype(object)  # bools with nulls (pyarrow's), or an object column
+        if valid is not None:
+            out[~valid] = None
         return out
     if kind == "timestamp":
         values, unit, tz, valid = spec[2], spec[3], spec[4], spec[5]
@@ -173,7 +209,7 @@ def _to_pandas(spec, meta):
             stamps = stamps.copy()
             stamps[~valid] = np.datetime64("NaT")
         if tz:
-            return pd.arrays.DatetimeArray(stamps, dtype=pd.DatetimeTZDtype(tz=tz))
+            return pd.arrays.DatetimeArray(stamps, dtype=pd.DatetimeTZDtype(tz=_tzinfo(tz)))
         return np.array(stamps)
     if kind == "date32":
         values, valid = spec[2], spec[3]

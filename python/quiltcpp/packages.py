@@ -493,8 +493,12 @@ def list_packages(registry=None):
 
 
 def list_package_versions(name, registry=None):
-    """(timestamp, top_hash) of each revision of `name`, oldest first."""
-    return [(str(ts), top_hash) for ts, top_hash in _registry(registry).list_versions(name)]
+    """(pointer, top_hash) for each pointer of `name`, as quilt3 lists them: every
+    revision's timestamp (oldest first), then "latest"."""
+    reg = _registry(registry)
+    versions = [(str(ts), top_hash) for ts, top_hash in reg.list_versions(name)]
+    versions.append(("latest", reg.latest(name)))
+    return versions
 
 
 def delete_package(name, registry=None, top_hash=None):

@@ -185,3 +185,23 @@ def test_rows_without_columns(registry):
     # No column chunk holds the rows: the count lives in the Parquet footer only.
     check(pd.DataFrame(index=pd.RangeIndex(3)), registry)
     check(pd.DataFrame(index=pd.RangeIndex(0)), registry)
+
+
+def test_object_columns_of_bools_and_dates(registry):
+    import datetime
+    check(pd.DataFrame({"b": [True, None, False], "all": np.array([True, False, True], dtype=object),
+                        "d": [datetime.date(2020, 2, 29), None, datetime.date(1969, 12, 31)]}),
+          registry)
+
+
+def test_fixed_offset_zone_and_none_label(registry):
+    check(pd.DataFrame({"t": pd.to_datetime(["2020-01-01T00:00:00+05:30", None])}), registry)
+    check(pd.DataFrame({None: [1, 2], "x": [3, 4]}), registry)
+
+
+def test_datetime_index_with_tz(registry):
+    # A DatetimeIndex's freq is not stored (as with pyarrow); values, zone and name are.
+    df = pd.DataFrame({"v": [1, 2, 3]},
+                      index=pd.DatetimeIndex(["2020-01-01", "2020-01-03", "2020-01-02"],
+                                             tz="Europe/Paris", name="t"))
+    check(df, registry)

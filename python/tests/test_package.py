@@ -107,7 +107,9 @@ def test_build_browse_list_versions_delete(registry, files):
     pkg.set("new.json", {"n": 1})
     top2 = pkg.build("me/pkg", registry=registry, message="two")
     assert quiltcpp.list_packages(registry) == ["me/pkg"]
-    assert [h for _, h in quiltcpp.list_package_versions("me/pkg", registry)] == [top1, top2]
+    versions = quiltcpp.list_package_versions("me/pkg", registry)
+    assert [h for _, h in versions] == [top1, top2, top2]
+    assert versions[-1][0] == "latest" and all(v.isdigit() for v, _ in versions[:-1])
     latest = quiltcpp.Package.browse("me/pkg", registry=registry)
     assert latest.top_hash == top2
     assert latest.meta == {"v": 1}

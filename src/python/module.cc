@@ -369,6 +369,12 @@ PYBIND11_MODULE(_quiltcpp, m) {
              for (const PackageVersion& v : versions) out.append(py::make_tuple(v.timestamp, v.top_hash));
              return out;
            })
+      .def("latest",
+           [](Registry& r, const std::string& name) {
+             PackageName parsed = PackageName::parse(name);
+             py::gil_scoped_release release;
+             return r.latest(parsed);
+           })
       .def("resolve",
            [](Registry& r, const std::string& name, const std::string& hash) {
              PackageName parsed = PackageName::parse(name);

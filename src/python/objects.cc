@@ -259,6 +259,18 @@ Column column_from_py(const py::tuple& spec, int64_t rows, const py::handle& na)
   if (kind == "timestamp") {
     return timestamp_column(name, spec[2].cast<py::array>(), spec[3].cast<std::string>(), rows);
   }
+  if (kind == "date32") {
+    // int32 days since 1970-01-01 (datetime.date objects, converted in Python).
+    py::array days = spec[2].cast<py::array>();
+    check_vector(days, rows, name);
+    if (days.dtype().kind() != 'i' || days.itemsize() != 4) {
+      throw InvalidArgument(column_message(name, "expected int32 days"));
+    }
+    ColumnBuffers b;
+    b.values = Buffer(days.data(), static_cast<size_t>(rows) * 4, py_owner(days));
+    b.validity = validity_from_mask(spec[3], rows, name, &b.null_count);
+    return Column::make(name, DataType::date32(), rows, std::move(b));
+  }
   if (kind == "strings") return string_column(name, spec[2].cast<py::array>(), na, rows);
   if (kind == "dictionary") {
     return dictionary_column(name, spec[2].cast<py::array>(), spec[3].cast<py::tuple>(),
