@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 #include "python/common.h"
 #include "quilt/errors.h"
@@ -328,6 +329,16 @@ const char* unit_name(TimeUnit unit) {
   return "ns";
 }
 
+// A str of UTF-8 `s`: ASCII copied straight into a new compact str, the rest decoded.
+PyObject* new_str(std::string_view s) {
+  bool ascii = true;
+  for (char c : s) ascii &= static_cast<unsigned char>(c) < 0x80;
+  if (!ascii) return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
+  PyObject* o = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+  if (o != nullptr) std::memcpy(PyUnicode_DATA(o), s.data(), s.size());
+  return o;
+}
+
 py::tuple column_to_py(const Column& column) {
   const DataType& type = column.type();
   const int64_t n = column.length();
@@ -344,18 +355,31 @@ py::tuple column_to_py(const Column& column) {
       const bool text = type.id() == TypeId::kString;
       py::array out(py::dtype("O"), std::vector<py::ssize_t>{n});
       auto** objects = static_cast<PyObject**>(out.mutable_data());
+      // Equal values share one object, as pyarrow's to_pandas does by default
+      // (deduplicate_objects): repeated values (a Parquet dictionary's) are then
+      // one lookup instead of an allocation and a decode each.
+      std::unordered_map<std::string_view, PyObject*> seen;
+      constexpr size_t kMaxSeen = 1 << 16;
       for (int64_t i = 0; i < n; ++i) {
-        PyObject* o;
+        PyObject* o;  // a new reference, which the array slot takes
         if (column.is_null(i)) {
-          Py_INCREF(Py_None);
           o = Py_None;
+          Py_INCREF(o);
         } else {
           std::string_view s = column.string_at(i);
-          o = text ? PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict")
-                   : PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-          if (o == nullptr) throw py::error_already_set();
+          auto it = seen.find(s);
+          if (it != seen.end()) {
+            o = it->second;
+            Py_INCREF(o);
+          } else {
+            o = text ? new_str(s)
+                     : PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+            if (o == nullptr) throw py::error_already_set();
+            // Borrowed: the array keeps this first copy alive.
+            if (seen.size() < kMaxSeen) seen.emplace(s, o);
+          }
         }
-        // The array was made holding None references; replace them.
+        // The array was made holding None (or null) references; replace them.
         Py_XDECREF(objects[i]);
         objects[i] = o;
       }
