@@ -2,8 +2,14 @@
 
 import os
 import pathlib
+import tempfile
 
 import pytest
+
+# hypothesis keeps caches (its Unicode tables) in .hypothesis/ under the
+# current directory; keep them out of the source tree.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      os.path.join(tempfile.gettempdir(), "quiltcpp-hypothesis"))
 
 import quiltcpp
 
