@@ -83,6 +83,7 @@ class PackageEntry:
 
     def set_meta(self, meta):
         """Replace the entry's user metadata, in its package too."""
+        # _package is the owning package: entries carry their full logical keys.
         if self._package is not None and self._package._b.contains(self.logical_key):
             self._package._b.set_entry_meta(self.logical_key, _dumps(meta))
             self._package._changed()
@@ -214,25 +215,28 @@ class Package:
         logical_key = str(logical_key)
         return self._b.contains(logical_key) or self._is_dir(logical_key)
 
+    def _owner(self):
+        """The Package whose builder holds the entries (itself, unless a directory)."""
+        return self
+
+    def _prefix(self):
+        """This package's directory in its owner ("" for a whole package)."""
+        return ""
+
     def __getitem__(self, logical_key):
-        """The entry at a file key, or a new Package of what is below a directory key."""
+        """The entry at a file key, or the directory at a directory key: a Package
+        whose changes (set, delete, set_meta for the directory's meta) are the
+        package's, as quilt3's child nodes."""
+        logical_key = str(logical_key)
         entry = self._b.find(logical_key) if logical_key else None
         if entry is not None:
-            return PackageEntry(entry, self)
-        prefix = logical_key.rstrip("/") + "/" if logical_key.strip("/") else ""
-        keys = [k for k in self._b.keys() if k.startswith(prefix)]
-        if not keys:
+            return PackageEntry(entry, self._owner())
+        directory = logical_key.strip("/")
+        if not directory:
+            return self
+        if not self._is_dir(directory):
             raise KeyError(logical_key)
-        sub = Package()
-        for key in keys:
-            entry = self._b.find(key)
-            if entry.hash_value is not None:
-                sub._b.set_entry_as(key[len(prefix):], entry)
-            else:
-                user_meta = json.loads(entry.meta_json).get("user_meta")
-                sub._b.set_path(key[len(prefix):], entry.physical_key,
-                                "" if user_meta is None else _dumps(user_meta))
-        return sub
+        return _Directory(self._owner(), self._prefix() + directory + "/")
 
     def get(self, logical_key):
         """The physical key of an entry (quilt3's `pkg.get(key)`)."""
@@ -254,7 +258,7 @@ class Package:
     def walk(self):
         """(logical_key, PackageEntry) of every entry, in quilt3's walk order."""
         for key in sorted(self._b.keys(), key=_walk_order):
-            yield key, PackageEntry(self._b.find(key), self)
+            yield key, PackageEntry(self._b.find(key), self._owner())
 
     @property
     def meta(self):
@@ -297,8 +301,10 @@ class Package:
             cpp = entry._entry
             if cpp.hash_value is not None:
                 self._b.set_entry_as(logical_key, cpp)
-            else:
-                self._b.set_path(logical_key, cpp.physical_key, "")
+            else:  # not hashed yet: the same file, with the same user meta
+                user_meta = entry._meta.get("user_meta")
+                self._b.set_path(logical_key, cpp.physical_key,
+                                 "" if user_meta is None else _dumps(user_meta))
             if meta is not None:
                 self._b.set_entry_meta(logical_key, _dumps(meta))
             self._changed()
@@ -485,6 +491,111 @@ class Package:
     @staticmethod
     def selector_fn_copy_local(logical_key, entry):
         return entry.physical_key.startswith("file:")
+
+
+class _DirectoryBuilder:
+    """A package's builder seen from one of its directories: keys relative to
+    it, meta the directory's (its directory-meta line, as quilt3 keeps it).
+    Changes go to the package's builder."""
+
+    def __init__(self, owner, prefix):
+        self._owner = owner    # the Package holding the builder
+        self._prefix = prefix  # "a/b/"
+
+    @property
+    def _b(self):
+        return self._owner._b
+
+    def _k(self, key):
+        return self._prefix + key
+
+    def contains(self, key):
+        return self._b.contains(self._k(key))
+
+    def find(self, key):
+        return self._b.find(self._k(key))
+
+    def keys(self):
+        n = len(self._prefix)
+        return [k[n:] for k in self._b.keys() if k.startswith(self._prefix)]
+
+    def __len__(self):
+        return len(self.keys())
+
+    def set_path(self, key, location, meta_json):
+        self._b.set_path(self._k(key), location, meta_json)
+
+    def set_entry_as(self, key, entry):
+        self._b.set_entry_as(self._k(key), entry)
+
+    def __getattr__(self, name):
+        # set_table, set_ndarray, set_json, set_text, set_bytes: (key, object, options).
+        if name.startswith("set_") and name in ("set_table", "set_ndarray", "set_json",
+                                                "set_text", "set_bytes"):
+            method = getattr(self._b, name)
+            return lambda key, obj, options: method(self._k(key), obj, options)
+        raise AttributeError(name)
+
+    def set_dir(self, prefix, path, meta_json, keep_existing):
+        prefix = prefix.strip("/")
+        target = self._prefix + prefix if prefix else self._prefix.rstrip("/")
+        self._b.set_dir(target, path, meta_json, keep_existing)
+
+    def remove(self, key):
+        self._b.remove(self._k(key))
+
+    def set_entry_meta(self, key, meta_json):
+        self._b.set_entry_meta(self._k(key), meta_json)
+
+    def set_meta(self, meta_json):
+        self._b.set_dir_meta(self._prefix, meta_json)
+
+    def set_message(self, message):
+        raise InvalidArgumentError("a directory of a package has no message of its own")
+
+    @property
+    def meta_json(self):
+        text = self._b.dir_meta_json(self._prefix)
+        return _dumps({"user_meta": json.loads(text)}) if text is not None else "{}"
+
+    def build(self):
+        """The directory as a package of its own (entries re-keyed below it)."""
+        sub = _quiltcpp.Builder()
+        for key in self.keys():
+            entry = self.find(key)
+            if entry.hash_value is not None:
+                sub.set_entry_as(key, entry)
+            else:
+                user_meta = json.loads(entry.meta_json).get("user_meta")
+                sub.set_path(key, entry.physical_key,
+                             "" if user_meta is None else _dumps(user_meta))
+        return sub.build()
+
+
+class _Directory(Package):
+    """A directory of a package, as quilt3's child Package node."""
+
+    def __init__(self, owner, prefix):
+        self._b = _DirectoryBuilder(owner, prefix)
+        self._built = None
+        self._origin = None
+        self._owner_package = owner
+        self._dir = prefix
+
+    def _owner(self):
+        return self._owner_package
+
+    def _prefix(self):
+        return self._dir
+
+    def _changed(self):
+        self._owner_package._changed()
+
+    def _cpp(self):
+        return self._b.build()  # not cached: the owner may change under it
+
+    def __repr__(self):
+        return f"(directory {self._dir!r} of a local Package)"
 
 
 def list_packages(registry=None):

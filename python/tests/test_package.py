@@ -281,3 +281,32 @@ def test_path_entry_without_extension_uses_the_logical_key(tmp_path):
     pkg.set("t.parquet", str(plain))
     assert pkg["t.parquet"].hash is None
     pd.testing.assert_frame_equal(pkg["t.parquet"](), df, check_exact=True)
+
+
+def test_directory_is_a_live_node(files, registry):
+    pkg = quiltcpp.Package()
+    pkg.set_dir("d", files)
+    sub = pkg["d"]
+    assert sub.keys() == ["a.txt", "sub"]
+    assert pkg["d/sub"]["b.json"]() == {"x": [1, 2]}
+    assert sub["sub/b.json"].get_as_json() == {"x": [1, 2]}
+    before = pkg.top_hash
+    sub.set("new.json", {"n": 1})              # lands in the package, as in quilt3
+    sub["a.txt"].set_meta({"about": "a"})
+    assert pkg["d/new.json"]() == {"n": 1}
+    assert pkg["d/a.txt"].meta == {"about": "a"}
+    sub.set_meta({"dir": "meta"})              # the directory's meta line
+    assert pkg["d"].meta == {"dir": "meta"}
+    assert pkg.top_hash != before
+    lines = [line for line in pkg.manifest if line.get("logical_key") == "d/"]
+    assert lines == [{"logical_key": "d/", "meta": {"dir": "meta"}}]
+    pkg["d"].delete("sub")
+    assert [k for k, _ in pkg.walk()] == ["d/a.txt", "d/new.json"]
+    # Built and browsed, the directory meta survives.
+    pkg.build("me/dirs", registry=registry)
+    assert quiltcpp.Package.browse("me/dirs", registry=registry)["d"].meta == {"dir": "meta"}
+    # A directory's own top hash is that of a package of its entries.
+    alone = quiltcpp.Package()
+    alone.set("a.txt", pkg["d/a.txt"])
+    alone.set("new.json", pkg["d/new.json"])
+    assert pkg["d"].top_hash == alone.top_hash
