@@ -103,11 +103,7 @@ def main():
         stored["size"] = pkg["df.parquet"].size
         stored["entry"] = pkg["df.parquet"]
 
-    import resource
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     python_seconds = best_of(RUNS, python_set, before=lambda: shutil.rmtree(store, True))
-    # Peak memory beyond the frame: numeric columns are viewed, not copied.
-    growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     same_pages = (parquet_without_pandas_metadata(stored["path"])
                   == parquet_without_pandas_metadata(cpp_file))
     # For information: reading it back into a DataFrame (hash checked).
@@ -131,8 +127,6 @@ def main():
     print(f"pkg.set('df.parquet', df): {python_seconds:.3f}s; C++ set(): {cpp_seconds:.3f}s; "
           f"ratio {ratio:.2f} (target <= 1.5) "
           f"{'' if SMOKE else ('PASS' if ratio <= 1.5 else 'FAIL')}")
-    print(f"peak memory growth during set(): {growth_mb:.1f} MB "
-          f"(C++ set(): {cpp['parquet']['peak_rss_growth_mb']:.1f} MB)")
     print(f"deserialize() back to a DataFrame: {read_seconds:.3f}s; "
           f"pd.read_pickle: {unpickle_seconds:.3f}s")
     print(f"df.to_pickle: {pickle_seconds:.3f}s (set is {python_seconds / pickle_seconds:.2f}x); "

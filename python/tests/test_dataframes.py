@@ -205,3 +205,30 @@ def test_datetime_index_with_tz(registry):
                       index=pd.DatetimeIndex(["2020-01-01", "2020-01-03", "2020-01-02"],
                                              tz="Europe/Paris", name="t"))
     check(df, registry)
+
+
+def test_long_object_columns_across_chunks(registry):
+    # Object columns are encoded in chunks of 65,536 rows, ASCII ones without the
+    # GIL: mix chunks that take that path with chunks that need the slow one.
+    n = 300_000
+    values = np.array([f"v{i % 977}" for i in range(n)], dtype=object)
+    values[70_000] = "\u00e9t\u00e9 \U0001F600"    # non-ASCII in the second chunk
+    values[70_001] = np.nan                          # NaN: a null
+    values[140_000:200_000] = None                   # a whole chunk of nulls and more
+    values[250_000] = pd.NA
+    df = pd.DataFrame({"s": values, "b": [bytes([i % 256]) * (i % 5) for i in range(n)]})
+    out = round_trip(df, registry)
+    expected = df.copy()
+    expected.loc[[70_001, 250_000], "s"] = None
+    pdt.assert_frame_equal(out, expected, check_exact=True)
+
+    later_bytes = np.array(["x"] * n, dtype=object)
+    later_bytes[200_000] = b"raw"
+    with pytest.raises(quiltcpp.InvalidArgumentError,
+                       match="column 's': row 200000 holds a bytes among strings"):
+        quiltcpp.Package().set("x.parquet", pd.DataFrame({"s": later_bytes}))
+    subclass = type("Name", (str,), {})
+    named = np.array([subclass("a"), "b"] * 40_000, dtype=object)
+    pdt.assert_frame_equal(round_trip(pd.DataFrame({"s": named}), registry),
+                           pd.DataFrame({"s": np.array(["a", "b"] * 40_000, dtype=object)}),
+                           check_exact=True)

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <limits>
 #include <unordered_map>
 
@@ -152,20 +153,58 @@ Column timestamp_column(const std::string& name, const py::array& values, const 
   return Column::make(name, DataType::timestamp(TimeUnit::kNano, tz), rows, std::move(b));
 }
 
-// An object array of str (or of bytes: a binary column), with None, float NaN
-// and `na` (pandas.NA) as nulls. Reads each str's UTF-8 in place.
-Column string_column(const std::string& name, const py::array& values, const py::handle& na,
-                     int64_t rows) {
-  check_vector(values, rows, name);
-  if (values.dtype().kind() != 'O') throw InvalidArgument(column_message(name, "expected objects"));
-  auto* const* objects = static_cast<PyObject* const*>(values.data());
-  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1);
-  std::vector<uint8_t> validity(static_cast<size_t>((rows + 7) / 8), 0xFF);
+// One chunk of an object column being encoded: its bytes and, per row, the
+// end offset within the chunk (written into the column's offsets array).
+struct StringChunk {
+  int64_t begin = 0;
+  int64_t end = 0;
   std::string data;
   int64_t nulls = 0;
-  int kind = 0;  // 0: undecided, 1: str, 2: bytes
-  offsets[0] = 0;
-  for (int64_t i = 0; i < rows; ++i) {
+  bool hard = false;  // met an object the GIL-free pass does not handle
+};
+
+constexpr int64_t kStringChunkRows = 1 << 16;  // a multiple of 8: chunks share no validity byte
+
+void clear_valid(std::vector<uint8_t>& validity, int64_t i) {
+  validity[i / 8] &= static_cast<uint8_t>(~(1u << (i % 8)));
+}
+
+// The GIL-free pass over rows [chunk.begin, chunk.end): None and exact str
+// objects in compact ASCII form, whose bytes are the object's own (reading them
+// needs no API call; the array holds references, and str is immutable).
+// Anything else marks the chunk hard, for encode_chunk_with_gil.
+void encode_chunk_ascii(PyObject* const* objects, StringChunk& chunk, int32_t* offsets,
+                        std::vector<uint8_t>& validity) {
+  for (int64_t i = chunk.begin; i < chunk.end; ++i) {
+    PyObject* o = objects[i];
+    if (o == Py_None) {
+      clear_valid(validity, i);
+      ++chunk.nulls;
+    } else if (Py_TYPE(o) == &PyUnicode_Type && PyUnicode_IS_COMPACT_ASCII(o)) {
+      chunk.data.append(static_cast<const char*>(PyUnicode_DATA(o)),
+                        static_cast<size_t>(PyUnicode_GET_LENGTH(o)));
+    } else {
+      chunk.hard = true;
+      return;
+    }
+    if (chunk.data.size() > static_cast<size_t>(INT32_MAX)) {
+      chunk.hard = true;  // the slow path reports it
+      return;
+    }
+    offsets[i + 1] = static_cast<int32_t>(chunk.data.size());
+  }
+}
+
+// The general pass, with the GIL: any str (its UTF-8, cached in the object),
+// bytes (a binary column; `kind` 1 = str, 2 = bytes, 0 = undecided, shared by
+// all chunks), None, float NaN and `na` as nulls.
+void encode_chunk_with_gil(PyObject* const* objects, StringChunk& chunk, int32_t* offsets,
+                           std::vector<uint8_t>& validity, const py::handle& na, int& kind,
+                           const std::string& name) {
+  chunk.data.clear();
+  chunk.nulls = 0;
+  for (int64_t i = chunk.begin; i < chunk.end; ++i) validity[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+  for (int64_t i = chunk.begin; i < chunk.end; ++i) {
     PyObject* o = objects[i];
     const char* bytes = nullptr;
     Py_ssize_t size = 0;
@@ -181,9 +220,10 @@ Column string_column(const std::string& name, const py::array& values, const py:
       kind = 2;
       bytes = PyBytes_AS_STRING(o);
       size = PyBytes_GET_SIZE(o);
-    } else if (o == Py_None || o == na.ptr() || (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) {
-      validity[i / 8] &= static_cast<uint8_t>(~(1u << (i % 8)));
-      ++nulls;
+    } else if (o == Py_None || o == na.ptr() ||
+               (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) {
+      clear_valid(validity, i);
+      ++chunk.nulls;
     } else {
       throw InvalidArgument(column_message(
           name, "row " + std::to_string(i) + " holds a " + std::string(Py_TYPE(o)->tp_name) +
@@ -191,17 +231,71 @@ Column string_column(const std::string& name, const py::array& values, const py:
                     "; an object column must hold only str (or only bytes) and nulls"));
     }
     if (size > 0) {
-      if (data.size() + static_cast<size_t>(size) > static_cast<size_t>(INT32_MAX)) {
+      if (chunk.data.size() + static_cast<size_t>(size) > static_cast<size_t>(INT32_MAX)) {
         throw InvalidArgument(column_message(name, "holds more than 2 GiB of text, the limit of "
                                                    "one column"));
       }
-      data.append(bytes, static_cast<size_t>(size));
+      chunk.data.append(bytes, static_cast<size_t>(size));
     }
-    offsets[i + 1] = static_cast<int32_t>(data.size());
+    offsets[i + 1] = static_cast<int32_t>(chunk.data.size());
+  }
+}
+
+// An object array of str (or of bytes: a binary column), with None, float NaN
+// and `na` (pandas.NA) as nulls. Chunks of ASCII str and None (the common
+// case) are encoded on the pool with the GIL released; the rest with it.
+Column string_column(const std::string& name, const py::array& values, const py::handle& na,
+                     int64_t rows) {
+  check_vector(values, rows, name);
+  if (values.dtype().kind() != 'O') throw InvalidArgument(column_message(name, "expected objects"));
+  auto* const* objects = static_cast<PyObject* const*>(values.data());
+  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1, 0);
+  std::vector<uint8_t> validity(static_cast<size_t>((rows + 7) / 8), 0xFF);
+  std::vector<StringChunk> chunks(static_cast<size_t>((rows + kStringChunkRows - 1) / kStringChunkRows));
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    chunks[c].begin = static_cast<int64_t>(c) * kStringChunkRows;
+    chunks[c].end = std::min(rows, chunks[c].begin + kStringChunkRows);
+  }
+  {
+    py::gil_scoped_release release;
+    pool().parallel_for(chunks.size(), [&](size_t c) {
+      encode_chunk_ascii(objects, chunks[c], offsets.data(), validity);
+    });
+  }
+  int kind = 0;
+  for (const StringChunk& chunk : chunks) {
+    if (!chunk.hard && chunk.end - chunk.begin > chunk.nulls) kind = 1;  // held a str
+  }
+  for (StringChunk& chunk : chunks) {
+    if (chunk.hard) encode_chunk_with_gil(objects, chunk, offsets.data(), validity, na, kind, name);
+  }
+  // Concatenate the chunks and make their offsets absolute.
+  size_t total = 0;
+  int64_t nulls = 0;
+  std::vector<size_t> bases(chunks.size());
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    bases[c] = total;
+    total += chunks[c].data.size();
+    nulls += chunks[c].nulls;
+  }
+  if (total > static_cast<size_t>(INT32_MAX)) {
+    throw InvalidArgument(column_message(name, "holds more than 2 GiB of text, the limit of one "
+                                               "column"));
+  }
+  auto data = std::make_shared<std::string>();
+  data->resize(total);
+  {
+    py::gil_scoped_release release;
+    pool().parallel_for(chunks.size(), [&](size_t c) {
+      const StringChunk& chunk = chunks[c];
+      std::memcpy(data->data() + bases[c], chunk.data.data(), chunk.data.size());
+      const auto base = static_cast<int32_t>(bases[c]);
+      for (int64_t i = chunk.begin; i < chunk.end; ++i) offsets[i + 1] += base;
+    });
   }
   ColumnBuffers b;
   b.values = Buffer::from_vector(std::move(offsets));
-  auto owned = std::make_shared<const std::string>(std::move(data));
+  std::shared_ptr<const std::string> owned = std::move(data);
   b.data = Buffer(owned->data(), owned->size(), owned);
   if (nulls > 0) b.validity = Buffer::from_vector(std::move(validity));
   b.null_count = nulls;
