@@ -92,6 +92,22 @@ class PackageEntry:
             raise InvalidArgumentError("set_meta: the entry belongs to no package")
         return self
 
+    def set(self, path=None, meta=None):
+        """Point the entry at another file (a path or URL) and/or replace its user
+        meta, in its package too."""
+        if self._package is None:
+            raise InvalidArgumentError("set: the entry belongs to no package")
+        builder = self._package._b
+        if path is not None:
+            user_meta = meta if meta is not None else self._meta.get("user_meta")
+            builder.set_path(self.logical_key, os.fspath(path),
+                             "" if user_meta is None else _dumps(user_meta))
+        elif meta is not None:
+            builder.set_entry_meta(self.logical_key, _dumps(meta))
+        self._package._changed()
+        self._entry = builder.find(self.logical_key)
+        return self
+
     def _hashed(self):
         """This entry with size and hash (a file set from a path is hashed now)."""
         if self._entry.hash_value is not None:

@@ -310,3 +310,17 @@ def test_directory_is_a_live_node(files, registry):
     alone.set("a.txt", pkg["d/a.txt"])
     alone.set("new.json", pkg["d/new.json"])
     assert pkg["d"].top_hash == alone.top_hash
+
+
+def test_entry_set_repoints_in_the_package(files, tmp_path):
+    pkg = quiltcpp.Package()
+    pkg.set("x.txt", str(files / "a.txt"), meta={"keep": True})
+    entry = pkg["x.txt"]
+    other = tmp_path / "other.txt"
+    other.write_text("other")
+    entry.set(other)
+    assert pkg["x.txt"].get_as_string() == "other"
+    assert pkg["x.txt"].meta == {"keep": True}
+    entry.set(meta={"new": 1})
+    assert pkg["x.txt"].meta == {"new": 1}
+    assert pkg["x.txt"].physical_key == other.as_uri()
