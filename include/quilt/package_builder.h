@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quilt/formats.h"
 #include "quilt/package.h"
@@ -130,6 +131,17 @@ class PackageBuilder {
   /// True when `logical_key` names an entry.
   bool contains(std::string_view logical_key) const;
   size_t size() const { return entries_.size(); }
+  /// The entry at `logical_key`, or nullptr. An entry set from a path has size
+  /// 0 and an empty hash value until build() hashes it. Valid until the next
+  /// change to the builder.
+  const ManifestEntry* find(std::string_view logical_key) const;
+  /// Every logical key, in byte order.
+  std::vector<std::string> keys() const;
+  /// The package meta build() starts from (version, user_meta, ...; build()
+  /// sets "message").
+  const Json& meta() const noexcept { return meta_; }
+  /// The meta of directory `dir_key` ("a/b/"), or nullptr when it has none.
+  const Json* dir_meta(std::string_view dir_key) const;
 
   /// Hash what is missing (on `pool`, in parallel; sha2-256-chunked, sizes from
   /// the bytes hashed, so a file changed since set() is taken as it is now) and

@@ -261,4 +261,21 @@ bool PackageBuilder::contains(std::string_view logical_key) const {
   return entries_.find(logical_key) != entries_.end();
 }
 
+const ManifestEntry* PackageBuilder::find(std::string_view logical_key) const {
+  auto it = entries_.find(logical_key);
+  return it == entries_.end() ? nullptr : &it->second.entry;
+}
+
+std::vector<std::string> PackageBuilder::keys() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, pending] : entries_) out.push_back(key);
+  return out;
+}
+
+const Json* PackageBuilder::dir_meta(std::string_view dir_key) const {
+  auto it = directories_.find(dir_key);
+  return it == directories_.end() ? nullptr : &it->second;
+}
+
 }  // namespace quilt
