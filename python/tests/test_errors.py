@@ -71,9 +71,11 @@ def test_messages_are_the_cli_messages(registry):
     assert str(err.value) in run.stderr
 
 
-def test_s3_registry_not_yet():
+def test_bad_registry_urls():
     with pytest.raises(quiltcpp.InvalidArgumentError):
-        _quiltcpp.Registry("s3://bucket")
+        _quiltcpp.Registry("s3://")
+    with pytest.raises(quiltcpp.InvalidArgumentError):
+        _quiltcpp.Registry("https://example.com/registry")
 
 
 def _dump(pkg):

@@ -14,6 +14,7 @@
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
 #include "quilt/package.h"
+#include "storage/s3/clients.h"
 
 namespace quilt {
 namespace {
@@ -71,17 +72,48 @@ Buffer read_verified(const ManifestEntry& entry, const std::string& path, Thread
   return Buffer::from_vector(std::move(bytes));
 }
 
+// Fetch an S3 object (the version its key names), hashing as it arrives.
+Buffer read_verified_s3(const ManifestEntry& entry, ThreadPool* pool) {
+  const PhysicalKey& key = entry.physical_key;
+  std::string name = in_quotes(entry.logical_key);
+  std::vector<uint8_t> bytes;
+  bytes.reserve(static_cast<size_t>(entry.size));
+  StreamHasher hasher(entry.hash.type, entry.size, pool);
+  s3::GetOptions options;
+  options.version_id = key.version_id();
+  s3::BodySink sink = [&](std::span<const uint8_t> piece) {
+    if (bytes.size() + piece.size() > entry.size) {
+      throw Corrupt("size mismatch for " + name + " (" + key.str() + "): more than the " +
+                    std::to_string(entry.size) + " bytes the entry records");
+    }
+    bytes.insert(bytes.end(), piece.begin(), piece.end());
+    hasher.update(piece);
+  };
+  s3::client_for_bucket(key.bucket())->get_object(key.bucket(), key.s3_key(), options, sink);
+  if (bytes.size() != entry.size) {
+    throw Corrupt("size mismatch for " + name + " (" + key.str() + "): expected " +
+                  std::to_string(entry.size) + " bytes, the object has " +
+                  std::to_string(bytes.size()));
+  }
+  Hash actual = hasher.finish();
+  if (!same_hash(actual, entry.hash)) {
+    throw Corrupt("hash mismatch for " + name + " (" + key.str() + "): expected " +
+                  describe(entry.hash) + ", got " + describe(actual));
+  }
+  return Buffer::from_vector(std::move(bytes));
+}
+
 }  // namespace
 
 Object deserialize(const ManifestEntry& entry, const DeserializeOptions& options) {
   const FormatRegistry& registry =
       options.registry != nullptr ? *options.registry : FormatRegistry::builtin();
-  if (!entry.physical_key.is_local()) {
+  const bool remote = entry.physical_key.is_s3();
+  if (!remote && !entry.physical_key.is_local()) {
     throw InvalidArgument("cannot deserialize " + in_quotes(entry.logical_key) + " from " +
-                          entry.physical_key.str() +
-                          ": only local (file://) entries are supported yet");
+                          entry.physical_key.str() + ": only file:// and s3:// entries are read");
   }
-  std::string path = entry.physical_key.local_path();
+  std::string path = remote ? entry.physical_key.s3_key() : entry.physical_key.local_path();
   // Objects in the content store have no extension; the logical key's stands
   // in.
   std::string ext = extension_of(path);
@@ -89,7 +121,8 @@ Object deserialize(const ManifestEntry& entry, const DeserializeOptions& options
   Json meta = entry.meta.value();
   // The format is chosen before any byte is read, so an unknown one fails fast.
   const Format& format = registry.for_meta(meta, ext);
-  Buffer bytes = read_verified(entry, path, options.pool);
+  Buffer bytes = remote ? read_verified_s3(entry, options.pool)
+                        : read_verified(entry, path, options.pool);
   return format.read(bytes, meta, ext, entry.logical_key, options.pool);
 }
 

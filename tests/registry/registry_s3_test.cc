@@ -239,6 +239,22 @@ TEST_F(RegistryS3Test, BrowseCachesManifestsByUrlAndRefetchesABadCopy) {
   EXPECT_TRUE(other->browse(name_).find("a.txt")->physical_key.s3_key().starts_with(prefix_ + "/other/"));
 }
 
+TEST_F(RegistryS3Test, EntriesDeserializeStraightFromS3AndAreHashChecked) {
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  PackageBuilder builder;
+  builder.set("doc.json", Json::parse("{\"a\": [1, 2.5, null]}"), SetObjectOptions{});
+  Package built = builder.build(pool_);
+  Package pushed = registry->push(name_, built, PushOptions{}, pool_).package;
+  const ManifestEntry* entry = pushed.find("doc.json");
+  ASSERT_TRUE(entry->physical_key.is_s3());
+  Object object = deserialize(*entry, {});
+  ASSERT_TRUE(std::holds_alternative<Json>(object));
+  EXPECT_EQ(std::get<Json>(object), Json::parse("{\"a\": [1, 2.5, null]}"));
+  client_->put_object(env_->bucket, entry->physical_key.s3_key(), bytes_of("{\"a\": [1, 2.5, 0]}"));
+  std::string message = error_of<Corrupt>([&] { deserialize(*entry, {}); });
+  EXPECT_TRUE(contains(message, "mismatch for 'doc.json'")) << message;
+}
+
 TEST_F(RegistryS3Test, CliPushAndInstall) {
   std::string registry = "s3://" + env_->bucket + "/" + prefix_;
   ScopedEnv quiet("QUILT_MINIMIZE_STDOUT", "1");
