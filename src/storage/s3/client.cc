@@ -318,7 +318,11 @@ HttpResponse Client::send(Call& call) {
     bool last = !call.retry || attempt >= retry_.max_attempts;
     try {
       HttpResponse response = send_once(call, t);
-      if (last || !retryable_status(response.status, parse_error(response).code)) return response;
+      // Success bodies (listings) are parsed once, by the caller, not here.
+      if (last || response.status < 400 ||
+          !retryable_status(response.status, parse_error(response).code)) {
+        return response;
+      }
     } catch (const TransportError& e) {
       if (last || !retryable_transport(e.curl_code())) {
         throw TransportError(call.operation + " " + s3_url(call.bucket, call.key) +
