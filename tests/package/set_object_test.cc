@@ -312,14 +312,6 @@ TEST_F(SetObjectTest, Quilt3WrittenMetaPicksTheReader) {
   EXPECT_TRUE(contains(message, "'pandas'")) << message;
 }
 
-TEST_F(SetObjectTest, DeserializeRefusesS3ForNow) {
-  ManifestEntry e;
-  e.logical_key = "a.txt";
-  e.physical_key = PhysicalKey::from_url("s3://bucket/a.txt");
-  e.hash = {HashType::kSha2256Chunked, "x"};
-  EXPECT_TRUE(contains(error_of<InvalidArgument>([&] { deserialize(e); }), "s3://bucket/a.txt"));
-}
-
 // ----------------------------------------------------- after the csv/parquet merge
 
 Table people() {
