@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,12 +56,13 @@ FileHash hash_stdin(HashType type, ThreadPool& pool) {
 
 // Hash an S3 object by streaming it: nothing is written to disk.
 FileHash hash_s3_object(const std::string& url, HashType type, ThreadPool& pool) {
-  PhysicalKey key = PhysicalKey::from_url(url);
-  std::optional<s3::ObjectMeta> meta =
-      s3::client_for_bucket(key.bucket())->head_object(key.bucket(), key.s3_key(), key.version_id());
-  ProgressBar progress("hash", 1, meta ? meta->size : 0);
-  s3::ObjectHash result =
-      s3::hash_object(key, type, &pool, [&](uint64_t bytes) { progress.add(0, bytes); });
+  // The bar starts with the first bytes, when hash_object's HEAD has given the size.
+  std::optional<ProgressBar> progress;
+  s3::ObjectHash result = s3::hash_object(
+      PhysicalKey::from_url(url), type, &pool, [&](uint64_t bytes, uint64_t size) {
+        if (!progress) progress.emplace("hash", 1, size);
+        progress->add(0, bytes);
+      });
   return FileHash{url, result.size, result.hash};
 }
 

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_socket.h"
+
 namespace quilt::test {
 
 struct FakeReply {
@@ -30,18 +32,7 @@ class FakeHttpServer {
   /// `script(n, request)` answers the n-th request (from 0); `request` is its head and body.
   explicit FakeHttpServer(std::function<FakeReply(int, const std::string&)> script)
       : script_(std::move(script)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 16);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_loopback(16, port_);
     thread_ = std::thread([this] { serve(); });
   }
 
@@ -76,48 +67,20 @@ class FakeHttpServer {
       int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) return;
       bool keep = true;
+      std::string pending;
       while (keep && !stopping_) {
-        std::string request = read_request(fd);
+        std::string request = read_http_request(fd, pending);
         if (request.empty()) break;
         {
           std::lock_guard<std::mutex> lock(mutex_);
           requests_.push_back(request);
         }
         FakeReply reply = script_(n++, request);
-        size_t sent = 0;
-        while (sent < reply.bytes.size()) {
-          ssize_t w = ::send(fd, reply.bytes.data() + sent, reply.bytes.size() - sent, MSG_NOSIGNAL);
-          if (w <= 0) break;
-          sent += static_cast<size_t>(w);
-        }
+        send_all(fd, reply.bytes);
         if (reply.stall_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(reply.stall_ms));
         keep = !reply.close;
       }
       ::close(fd);
-    }
-  }
-
-  // The request head and as much body as Content-Length says; "" when the peer closed.
-  static std::string read_request(int fd) {
-    std::string data;
-    char buffer[65536];
-    size_t head_end = std::string::npos;
-    size_t want = 0;
-    for (;;) {
-      if (head_end == std::string::npos) {
-        head_end = data.find("\r\n\r\n");
-        if (head_end != std::string::npos) {
-          size_t at = data.find("\r\nContent-Length: ");
-          if (at == std::string::npos) at = data.find("\r\ncontent-length: ");
-          want = head_end + 4 + (at != std::string::npos && at < head_end
-                                     ? std::stoul(data.substr(at + 18))
-                                     : 0);
-        }
-      }
-      if (head_end != std::string::npos && data.size() >= want) return data;
-      ssize_t r = ::recv(fd, buffer, sizeof buffer, 0);
-      if (r <= 0) return {};
-      data.append(buffer, static_cast<size_t>(r));
     }
   }
 

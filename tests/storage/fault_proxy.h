@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_socket.h"
+
 namespace quilt::test {
 
 enum class Fault { kNone, kSlowDown, kInternalError, kCutResponse, kHangUp };
@@ -26,17 +28,7 @@ class FaultProxy {
   /// Forward to 127.0.0.1:`upstream_port`; `fault(n, request_head)` picks the fault of request n.
   FaultProxy(int upstream_port, std::function<Fault(int, const std::string&)> fault)
       : upstream_port_(upstream_port), fault_(std::move(fault)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 64);
-    socklen_t size = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    listener_ = listen_loopback(64, port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
 
@@ -71,40 +63,6 @@ class FaultProxy {
       std::lock_guard<std::mutex> lock(mutex_);
       open_.push_back(fd);
       workers_.emplace_back([this, fd] { serve(fd); });
-    }
-  }
-
-  static bool send_all(int fd, const std::string& bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  // One whole request (head and Content-Length body); "" when the peer closed.
-  static std::string read_request(int fd, std::string& pending) {
-    char buffer[65536];
-    for (;;) {
-      size_t head_end = pending.find("\r\n\r\n");
-      if (head_end != std::string::npos) {
-        size_t length = 0;
-        std::string head = pending.substr(0, head_end);
-        for (const char* name : {"\r\nContent-Length: ", "\r\ncontent-length: "}) {
-          size_t at = head.find(name);
-          if (at != std::string::npos) length = std::stoul(head.substr(at + 18));
-        }
-        if (pending.size() >= head_end + 4 + length) {
-          std::string request = pending.substr(0, head_end + 4 + length);
-          pending.erase(0, request.size());
-          return request;
-        }
-      }
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) return {};
-      pending.append(buffer, static_cast<size_t>(n));
     }
   }
 
@@ -151,7 +109,7 @@ class FaultProxy {
   void serve(int fd) {
     std::string pending;
     for (;;) {
-      std::string request = read_request(fd, pending);
+      std::string request = read_http_request(fd, pending);
       if (request.empty()) break;
       int n = counter_++;
       Fault fault = fault_(n, request.substr(0, request.find("\r\n\r\n")));

@@ -42,7 +42,7 @@ std::shared_ptr<Client> client_for_bucket(const std::string& bucket) {
 }
 
 ObjectHash hash_object(const PhysicalKey& url, HashType type, ThreadPool* pool,
-                       const std::function<void(uint64_t)>& on_bytes) {
+                       const std::function<void(uint64_t, uint64_t)>& on_bytes) {
   std::string bucket = url.bucket();
   std::string key = url.s3_key();
   std::shared_ptr<Client> client = client_for_bucket(bucket);
@@ -54,7 +54,7 @@ ObjectHash hash_object(const PhysicalKey& url, HashType type, ThreadPool* pool,
   options.if_match = meta->etag;
   BodySink sink = [&](std::span<const uint8_t> bytes) {
     hasher.update(bytes);
-    if (on_bytes) on_bytes(bytes.size());
+    if (on_bytes) on_bytes(bytes.size(), meta->size);
   };
   client->get_object(bucket, key, options, sink);
   if (hasher.size() != meta->size) {

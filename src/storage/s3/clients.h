@@ -35,9 +35,10 @@ struct ObjectHash {
 
 /// Hash the S3 object `url` (`s3://BUCKET/KEY[?versionId=V]`) by streaming it: a HEAD for the
 /// size and version, then a GET pinned to that version's ETag, hashed on `pool` as it arrives.
+/// `on_bytes(bytes, size)` is told of each piece hashed and the object's size (for progress).
 /// Throws NotFound for a missing object, RemoteError when fewer bytes arrive than the HEAD
 /// promised.
 ObjectHash hash_object(const PhysicalKey& url, HashType type, ThreadPool* pool,
-                       const std::function<void(uint64_t)>& on_bytes = {});
+                       const std::function<void(uint64_t, uint64_t)>& on_bytes = {});
 
 }  // namespace quilt::s3
