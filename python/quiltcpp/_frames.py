@@ -229,9 +229,9 @@ def _to_pandas(spec, meta):
 
 
 def _categorical_of_values(spec, column_meta):
-    """A categorical the reader gave back as plain values (non-string categories):
-    sorted categories of the values present, as pandas.Categorical(values) makes
-    them. Unused categories and their order are not in the file."""
+    """A categorical the reader gave back as plain values (categories it cannot
+    keep as codes: booleans, bytes, INT96 timestamps): sorted categories of the
+    values present, as pandas.Categorical(values) makes them."""
     values = _to_pandas(spec[:-1] + (None,), None)  # without the validity
     valid = spec[-1]
     present = values if valid is None else values[valid]

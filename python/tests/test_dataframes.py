@@ -181,6 +181,24 @@ def test_datetime_categorical(registry):
     check(df, registry)
 
 
+def test_non_string_categoricals_keep_their_categories(registry):
+    # Custom order, unused categories, nulls: the Parquet dictionary holds the categories.
+    check(pd.DataFrame({
+        "i": pd.Categorical([3, 1, None, 3], categories=[3, 2, 1], ordered=True),
+        "f": pd.Categorical([0.5, 1.5, 0.5, None], categories=[2.5, 1.5, 0.5]),
+        "i8": pd.Categorical(np.array([5, 7, 5, 5], dtype="int8"),
+                             categories=np.array([7, 5, 9], dtype="int8")),
+        "u": pd.Categorical(np.array([1, 2, 1, 2], dtype="uint32"),
+                            categories=np.array([2, 1, 0], dtype="uint32")),
+        "d": pd.Categorical(pd.to_datetime(["2020-01-02", "2019-01-01", None, "2020-01-02"]),
+                            categories=pd.to_datetime(["2020-01-02", "2021-01-01",
+                                                       "2019-01-01"])),
+    }), registry)
+    # No rows: the categories alone survive, in an empty row group.
+    check(pd.DataFrame({"s": pd.Categorical([], categories=["b", "a"]),
+                        "i": pd.Categorical([], categories=[3, 1], ordered=True)}), registry)
+
+
 def test_rows_without_columns(registry):
     # No column chunk holds the rows: the count lives in the Parquet footer only.
     check(pd.DataFrame(index=pd.RangeIndex(3)), registry)

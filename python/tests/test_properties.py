@@ -38,6 +38,18 @@ def column(kind, n):
     if kind == "category":
         return st.lists(st.none() | st.sampled_from(["a", "b", "\U0001F600", ""]), min_size=n,
                         max_size=n).map(pd.Categorical)
+    if kind == "numeric category":
+        # Categories in any order, some unused, of one of the numeric dtypes.
+        def make(args):
+            categories, picks, ordered = args
+            values = [categories[i % len(categories)] if i is not None else None for i in picks]
+            return pd.Categorical(values, categories=categories, ordered=ordered)
+        dtype = st.sampled_from(["int8", "int64", "uint32", "float64"])
+        categories = dtype.flatmap(lambda d: st.lists(
+            st.integers(-100, 100) if d != "uint32" else st.integers(0, 200),
+            min_size=1, max_size=6, unique=True).map(lambda v: pd.Index(np.array(v, dtype=d))))
+        return st.tuples(categories, st.lists(st.none() | st.integers(0, 10), min_size=n,
+                                              max_size=n), st.booleans()).map(make)
     if kind == "Int64":
         return st.lists(st.none() | st.integers(-2**63, 2**63 - 1), min_size=n, max_size=n).map(
             lambda v: pd.array(v, dtype="Int64"))
@@ -51,7 +63,7 @@ def column(kind, n):
 
 
 KINDS = ["int8", "int64", "uint16", "uint64", "float32", "float64", "bool", "datetime",
-         "datetimetz", "object", "category", "Int64", "boolean", "string"]
+         "datetimetz", "object", "category", "numeric category", "Int64", "boolean", "string"]
 
 
 @st.composite

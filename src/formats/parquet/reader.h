@@ -32,10 +32,12 @@ struct ColumnPlan {
   int32_t type_length = 0;  // FIXED_LEN_BYTE_ARRAY width
   bool optional = false;
   DataType type;             // the column type produced
-  bool categorical = false;  // type is dictionary<int32, string>
-  /// Return whether the column decodes one task per column (its values have no fixed width).
+  bool categorical = false;  // type is dictionary<int32, string or a number, date or timestamp>
+  /// Return whether the column decodes one task per column: its values have no fixed width, or
+  /// they are codes into categories gathered across the chunks.
   bool is_variable() const {
-    return physical == PhysicalType::kByteArray || physical == PhysicalType::kFixedLenByteArray;
+    return categorical || physical == PhysicalType::kByteArray ||
+           physical == PhysicalType::kFixedLenByteArray;
   }
 };
 

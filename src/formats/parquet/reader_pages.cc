@@ -295,7 +295,9 @@ void PageReader::read_body_v2(const PageHeader& header, uint64_t offset, Page& p
 }
 
 bool PageReader::next(Page& page) {
-  while (rows_seen_ < job_.num_rows) {
+  // A chunk of no rows is read to its end all the same: its dictionary page may hold a
+  // categorical's categories (the only place an empty table keeps them).
+  while (rows_seen_ < job_.num_rows || (job_.num_rows == 0 && pos_ < job_.size)) {
     ++page_index_;
     if (pos_ == job_.size) {
       throw Corrupt("the column chunk ends after " + std::to_string(rows_seen_) + " of its " +

@@ -207,12 +207,42 @@ std::map<std::string, PandasColumn> parse_pandas(const std::string& text) {
   return out;
 }
 
+// Return whether a categorical of `plan`'s values can come back as codes and categories:
+// strings, and numbers, dates and timestamps stored in a physical type of their own width or
+// (small integers) in INT32.
+bool categorical_values(const ColumnPlan& plan) {
+  switch (plan.type.id()) {
+    case TypeId::kString:
+      return plan.physical == PhysicalType::kByteArray;
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kDate32:
+      return plan.physical == PhysicalType::kInt32;
+    case TypeId::kInt64:
+    case TypeId::kUInt64:
+    case TypeId::kTimestamp:
+      return plan.physical == PhysicalType::kInt64;
+    case TypeId::kFloat32:
+      return plan.physical == PhysicalType::kFloat;
+    case TypeId::kFloat64:
+      return plan.physical == PhysicalType::kDouble;
+    default:
+      return false;
+  }
+}
+
 void apply_pandas(ColumnPlan& plan, const PandasColumn& p) {
   if (!p.timezone.empty() && plan.type.id() == TypeId::kTimestamp) {
     plan.type = DataType::timestamp(plan.type.unit(), p.timezone);
-  } else if (p.categorical && plan.type.id() == TypeId::kString) {
+  } else if (p.categorical && categorical_values(plan)) {
+    // The dictionary pages hold the categories in their order, unused ones included, so the
+    // codes and the categories come back as pandas had them.
     plan.categorical = true;
-    plan.type = DataType::dictionary(DataType::int32(), DataType::string(), p.ordered);
+    plan.type = DataType::dictionary(DataType::int32(), plan.type, p.ordered);
   }
 }
 

@@ -44,7 +44,8 @@ struct VariableOutput::State {
 
   State(const ColumnPlan& p, int64_t rows, bool prefault, const std::string& source)
       : plan(p), context(column_context(source, p.name)), num_rows(rows) {
-    check_utf8 = plan.type.id() == TypeId::kString || plan.categorical;
+    check_utf8 = plan.type.id() == TypeId::kString ||
+                 (plan.categorical && plan.type.value_type().id() == TypeId::kString);
     auto n = static_cast<size_t>(rows);
     values = allocate_output((n + (plan.categorical ? 0 : 1)) * 4, prefault, context);
     if (plan.optional) validity = allocate_output((n + 7) / 8, prefault, context);
@@ -81,12 +82,28 @@ class VariableChunk {
   }
 
  private:
-  bool is_fixed() const { return job_.plan->physical == PhysicalType::kFixedLenByteArray; }
+  // The width of a value with no length prefix: FIXED_LEN_BYTE_ARRAY's, or a categorical
+  // number's physical width; 0 for BYTE_ARRAY.
+  size_t fixed_width() const {
+    switch (job_.plan->physical) {
+      case PhysicalType::kFixedLenByteArray:
+        return static_cast<size_t>(job_.plan->type_length);
+      case PhysicalType::kInt32:
+      case PhysicalType::kFloat:
+        return 4;
+      case PhysicalType::kInt64:
+      case PhysicalType::kDouble:
+        return 8;
+      default:
+        return 0;
+    }
+  }
+  bool is_fixed() const { return fixed_width() > 0; }
 
   // Fill views[0, n) with the next n PLAIN values.
   void plain_views(PlainDecoder& d, std::string_view* views, size_t n) {
     if (is_fixed()) {
-      auto width = static_cast<size_t>(job_.plan->type_length);
+      size_t width = fixed_width();
       std::span<const uint8_t> bytes = d.decode_fixed_len(n, width);
       for (size_t i = 0; i < n; ++i) {
         views[i] = {reinterpret_cast<const char*>(bytes.data()) + i * width, width};
@@ -107,7 +124,7 @@ class VariableChunk {
   }
 
   void read_dictionary(const Page& page) {
-    check_dictionary_count(page, is_fixed() ? static_cast<size_t>(job_.plan->type_length) : 4);
+    check_dictionary_count(page, is_fixed() ? fixed_width() : 4);
     dictionary_size_ = static_cast<size_t>(page.num_values);
     dictionary_ = work_.dictionary_values.reserve_as<std::string_view>(dictionary_size_);
     PlainDecoder d(page.data, "dictionary page");
@@ -125,7 +142,7 @@ class VariableChunk {
     std::optional<Indices> indices;
     std::optional<ByteArrayDeltaDecoder> delta;
     std::optional<ByteStreamSplitDecoder> split;
-    auto width = is_fixed() ? static_cast<size_t>(job_.plan->type_length) : 0;
+    size_t width = fixed_width();
     auto n_values = static_cast<size_t>(page.num_values);
     switch (page.encoding) {
       case Encoding::kPlainDictionary:
@@ -143,7 +160,8 @@ class VariableChunk {
         split.emplace(data, width);
         break;
       default:
-        throw InvalidArgument("this encoding is not for byte arrays");
+        throw InvalidArgument("encoding " + std::to_string(static_cast<int>(page.encoding)) +
+                              " is not supported in a string, binary or categorical column");
     }
     auto n = static_cast<size_t>(page.num_values);
     for (size_t done = 0; done < n;) {
@@ -246,6 +264,60 @@ void VariableOutput::decode_chunk(const ChunkJob& job, Workspace& work) {
   }
 }
 
+namespace {
+
+// Convert categories held as physical values of type P to a column of `type` (C type T).
+template <typename T, typename P>
+Column numeric_categories(const VariableOutput::State& s, const DataType& type) {
+  std::vector<T> values(s.categories.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    P physical;
+    std::memcpy(&physical, s.categories[i].data(), sizeof(P));
+    values[i] = static_cast<T>(physical);
+  }
+  ColumnBuffers buffers;
+  buffers.values = Buffer::from_vector(std::move(values));
+  return Column::make(s.plan.name, type, static_cast<int64_t>(s.categories.size()),
+                      std::move(buffers));
+}
+
+// The column of a categorical's categories, in code order.
+Column categories_column(const VariableOutput::State& s) {
+  const DataType& type = s.plan.type.value_type();
+  switch (type.id()) {
+    case TypeId::kString:
+      return Column::from_strings(
+          s.plan.name, std::vector<std::string>(s.categories.begin(), s.categories.end()));
+    case TypeId::kInt8:
+      return numeric_categories<int8_t, int32_t>(s, type);
+    case TypeId::kInt16:
+      return numeric_categories<int16_t, int32_t>(s, type);
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+      return numeric_categories<int32_t, int32_t>(s, type);
+    case TypeId::kUInt8:
+      return numeric_categories<uint8_t, int32_t>(s, type);
+    case TypeId::kUInt16:
+      return numeric_categories<uint16_t, int32_t>(s, type);
+    case TypeId::kUInt32:
+      return numeric_categories<uint32_t, int32_t>(s, type);
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      return numeric_categories<int64_t, int64_t>(s, type);
+    case TypeId::kUInt64:
+      return numeric_categories<uint64_t, int64_t>(s, type);
+    case TypeId::kFloat32:
+      return numeric_categories<float, float>(s, type);
+    case TypeId::kFloat64:
+      return numeric_categories<double, double>(s, type);
+    default:
+      throw InvalidArgument(s.context + ": categories of type " + type.to_string() +
+                            " are not supported");
+  }
+}
+
+}  // namespace
+
 Column VariableOutput::finish() {
   State& s = *state_;
   ColumnBuffers buffers;
@@ -253,9 +325,7 @@ Column VariableOutput::finish() {
   buffers.null_count = s.nulls;
   buffers.values = s.values.buffer();
   if (s.plan.categorical) {
-    std::vector<std::string> categories(s.categories.begin(), s.categories.end());
-    buffers.dictionary =
-        std::make_shared<const Column>(Column::from_strings(s.plan.name, categories));
+    buffers.dictionary = std::make_shared<const Column>(categories_column(s));
   } else {
     reinterpret_cast<int32_t*>(s.values.data)[s.num_rows] = static_cast<int32_t>(s.data->size());
     buffers.data = s.data->finish();

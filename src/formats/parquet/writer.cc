@@ -316,9 +316,18 @@ void write_parquet(const Table &table, const ByteSink &sink, const ParquetWriteO
   int64_t offset = 0;
   emit(sink, kMagic, offset);
   // A table without columns holds its rows in no row group: there is no
-  // column chunk to put them in. Readers take num_rows from the footer.
+  // column chunk to put them in. Readers take num_rows from the footer. A
+  // table without rows gets one empty row group when a categorical has
+  // categories, since its dictionary page is the only place they can live.
   const int64_t rows = writers.empty() ? 0 : table.num_rows();
-  const int64_t groups = rows == 0 ? 0 : (rows - 1) / options.row_group_size + 1;
+  const bool keep_categories =
+      rows == 0 && std::any_of(table.columns().begin(), table.columns().end(),
+                               [](const Column &c) {
+                                 return c.type().id() == TypeId::kDictionary &&
+                                        c.dictionary().length() > 0;
+                               });
+  const int64_t groups = rows == 0 ? (keep_categories && !writers.empty() ? 1 : 0)
+                                   : (rows - 1) / options.row_group_size + 1;
   const auto columns = static_cast<int64_t>(writers.size());
   RowGroup group;
   int64_t compressed = 0;

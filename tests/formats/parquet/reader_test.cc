@@ -209,6 +209,54 @@ TEST(ParquetReader, RestoresTimeZoneAndCategoricalsFromPandasMetadata) {
   t.validate_full();
 }
 
+TEST(ParquetReader, NumericCategoricalsKeepTheirCodesAndCategories) {
+  // pandas says "categorical" over numbers: the categories are the union of the chunks'
+  // dictionaries in order of first appearance, as for strings, with the numbers' own type.
+  TempDir dir;
+  std::string path = (dir.path() / "x.parquet").string();
+  std::string pandas =
+      R"({"index_columns": [], "columns": [)"
+      R"({"name": "n", "field_name": "n", "pandas_type": "categorical", )"
+      R"("numpy_type": "int8", "metadata": {"num_categories": 5, "ordered": false}},)"
+      R"({"name": "f", "field_name": "f", "pandas_type": "categorical", )"
+      R"("numpy_type": "int8", "metadata": {"num_categories": 3, "ordered": true}},)"
+      R"({"name": "s", "field_name": "s", "pandas_type": "categorical", )"
+      R"("numpy_type": "int8", "metadata": {"num_categories": 2, "ordered": false}}]})";
+  duckdb_sql(
+      "COPY (SELECT CASE WHEN range % 7 = 0 THEN NULL WHEN range < 2048 THEN 30 - range % 3 "
+      "ELSE 100 + range % 2 END::SMALLINT AS n, ((range % 3) * 0.5 + 0.25)::DOUBLE AS f, "
+      "TIMESTAMP '2020-01-01' + to_days((range % 2)::INTEGER) AS s FROM range(5000)) TO '" +
+      path + "' (FORMAT parquet, ROW_GROUP_SIZE 2048, KV_METADATA {pandas: '" + pandas + "'})");
+  Table t = read_parquet_file(path);
+  t.validate_full();
+  const Column& n = t.column(0);
+  ASSERT_EQ(n.type(), DataType::dictionary(DataType::int32(), DataType::int16()));
+  // Row 1 is 29, row 2 is 28, row 3 is 30; the second row group adds 100, then 101.
+  ASSERT_EQ(n.dictionary().length(), 5);
+  std::span<const int16_t> categories = n.dictionary().values<int16_t>();
+  EXPECT_EQ(std::vector<int16_t>(categories.begin(), categories.end()),
+            (std::vector<int16_t>{29, 28, 30, 100, 101}));
+  std::span<const int32_t> codes = n.values<int32_t>();
+  for (int64_t i = 0; i < 5000; ++i) {
+    if (i % 7 == 0) {
+      ASSERT_TRUE(n.is_null(i)) << i;
+      continue;
+    }
+    int expected = i < 2048 ? 30 - static_cast<int>(i % 3) : 100 + static_cast<int>(i % 2);
+    ASSERT_EQ(categories[codes[i]], expected) << i;
+  }
+  const Column& f = t.column(1);
+  ASSERT_EQ(f.type(), DataType::dictionary(DataType::int32(), DataType::float64(), true));
+  std::span<const double> floats = f.dictionary().values<double>();
+  EXPECT_EQ(std::vector<double>(floats.begin(), floats.end()),
+            (std::vector<double>{0.25, 0.75, 1.25}));
+  const Column& s = t.column(2);
+  ASSERT_EQ(s.type().value_type().id(), TypeId::kTimestamp);
+  EXPECT_EQ(s.dictionary().length(), 2);
+  EXPECT_EQ(s.dictionary().values<int64_t>()[1] - s.dictionary().values<int64_t>()[0],
+            86'400'000'000);
+}
+
 TEST(ParquetReader, ReadsFromABufferAndNamesTheSource) {
   TempDir dir;
   std::string path = (dir.path() / "x.parquet").string();

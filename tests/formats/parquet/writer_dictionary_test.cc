@@ -186,6 +186,62 @@ TEST(ParquetWriterDictionary, CategoricalWithNullEntriesAndOtherValueTypes) {
   }
 }
 
+TEST(ParquetWriterDictionary, NumericCategoriesComeBackInTheirOrderWithUnusedOnes) {
+  // The categories are the dictionary page of every chunk, so the reader gives back the same
+  // categories in the same order, the unused one too, and the same codes.
+  TempDir dir;
+  auto numbers = std::make_shared<const Column>(
+      Column::from_values<int64_t>("d", {100, -5, 7, 42}));
+  std::vector<int8_t> codes;
+  for (int i = 0; i < 3000; ++i) codes.push_back(static_cast<int8_t>(i % 3 == 2 ? 0 : 2 - i % 3));
+  ColumnBuffers buffers;
+  buffers.values = Buffer::from_vector(codes);
+  buffers.dictionary = numbers;
+  Column column = Column::make("n", DataType::dictionary(DataType::int8(), DataType::int64(), true),
+                               3000, std::move(buffers));
+  std::string path =
+      write(dir, "n.parquet", Table::make({column}), {.row_group_size = 1000});
+  check(path);
+  Table back = read_parquet_file(path);
+  const Column& n = back.column(0);
+  ASSERT_EQ(n.type(), DataType::dictionary(DataType::int32(), DataType::int64(), true));
+  ASSERT_EQ(n.dictionary().length(), 4);
+  std::span<const int64_t> categories = n.dictionary().values<int64_t>();
+  EXPECT_EQ(std::vector<int64_t>(categories.begin(), categories.end()),
+            (std::vector<int64_t>{100, -5, 7, 42}));
+  for (int i = 0; i < 3000; ++i) ASSERT_EQ(n.values<int32_t>()[i], codes[i]) << i;
+}
+
+TEST(ParquetWriterDictionary, TableWithoutRowsKeepsItsCategories) {
+  // No rows, but categories: one empty row group carries their dictionary page, which the
+  // independent readers accept and our reader turns back into the categories.
+  TempDir dir;
+  Column strings = Column::from_dictionary("s", {}, {"b", "a"}, true);
+  ColumnBuffers buffers;
+  buffers.values = Buffer::from_vector(std::vector<int8_t>{});
+  buffers.dictionary = std::make_shared<const Column>(Column::from_values<double>("d", {2.5, 0.5}));
+  Column numbers = Column::make("n", DataType::dictionary(DataType::int8(), DataType::float64()),
+                                0, std::move(buffers));
+  std::string path = write(dir, "empty.parquet", Table::make({strings, numbers}));
+  Json summary = check(path);
+  EXPECT_EQ(footer_of(path).row_groups.size(), 1u);
+  Table back = read_parquet_file(path);
+  ASSERT_EQ(back.num_rows(), 0);
+  EXPECT_EQ(back.column(0).type(),
+            DataType::dictionary(DataType::int32(), DataType::string(), true));
+  EXPECT_EQ(back.column(0).dictionary().length(), 2);
+  EXPECT_EQ(back.column(0).dictionary().string_at(1), "a");
+  std::span<const double> categories = back.column(1).dictionary().values<double>();
+  EXPECT_EQ(std::vector<double>(categories.begin(), categories.end()),
+            (std::vector<double>{2.5, 0.5}));
+
+  // Without categories an empty table still has no row group.
+  std::string plain = write(dir, "plain.parquet",
+                            Table::make({Column::from_values<int64_t>("x", {})}));
+  check(plain);
+  EXPECT_TRUE(footer_of(plain).row_groups.empty());
+}
+
 TEST(ParquetWriterDictionary, PagesOfNullsBeforeTheFirstValue) {
   // Pages written before the dictionary has an entry are PLAIN (levels only);
   // the pages after them use the dictionary.

@@ -125,9 +125,20 @@ TEST(ParquetWriterMetadata, ZeroRows) {
   EXPECT_EQ(text(summary_schema(summary, "aware"), "duckdb_type"), "TIMESTAMP WITH TIME ZONE");
   EXPECT_EQ(text(summary_schema(summary, "u8"), "duckdb_type"), "UTINYINT");
   FileMetaData footer = footer_of(path);
-  // As DuckDB does: no row group at all.
-  EXPECT_TRUE(footer.row_groups.empty());
+  // One empty row group: the categorical "kind" keeps its categories in its dictionary page.
+  ASSERT_EQ(footer.row_groups.size(), 1u);
+  EXPECT_EQ(footer.row_groups[0].num_rows, 0);
   EXPECT_EQ(footer.schema.size(), 12u);
+  EXPECT_EQ(read_parquet_file(path).find_column("kind")->dictionary().length(), 3);
+
+  // Without a categorical, as DuckDB does: no row group at all.
+  std::vector<Column> plain;
+  for (const Column& c : table.columns()) {
+    if (c.type().id() != TypeId::kDictionary) plain.push_back(c);
+  }
+  std::string plain_path = write(dir, "plain.parquet", Table::make(plain, {}, 0));
+  check(plain_path);
+  EXPECT_TRUE(footer_of(plain_path).row_groups.empty());
 }
 
 TEST(ParquetWriterMetadata, ZeroColumns) {
