@@ -13,6 +13,7 @@ import pathlib
 import shutil
 
 from . import _quiltcpp
+from ._progress import Bar, total_of
 from .exceptions import InvalidArgumentError, NotFoundError
 
 _CSV_EXTENSIONS = {"csv": ",", "tsv": "\t", "ssv": ";"}
@@ -432,7 +433,14 @@ class Package:
         revision with its data into `dest_registry` (default: the local one)."""
         reg = _registry(registry)
         if dest is not None:
-            package = reg.install(name, top_hash or "", os.fspath(dest), path or "")
+            source = reg.browse(name, top_hash or "")
+            prefix = (path or "").rstrip("/")
+            chosen = [e for e in source.entries()
+                      if not prefix or e.logical_key == prefix
+                      or e.logical_key.startswith(prefix + "/")]
+            with Bar("Copying objects", *total_of(chosen)) as bar:
+                package = reg.install(name, source.top_hash, os.fspath(dest), path or "",
+                                      bar.callback())
             return cls._from_cpp(package)
         if path is not None:
             raise InvalidArgumentError("install: path needs dest")
@@ -479,11 +487,16 @@ class Package:
         """Copy every entry under `dest`; return a package pointing at the copies."""
         dest = pathlib.Path(dest)
         out = Package()
-        for key, entry in self.walk():
-            copy = entry.fetch(dest / key)
-            out._b.set_entry_as(key, copy._entry)
-            if entry.meta:
-                out._b.set_entry_meta(key, _dumps(entry.meta))
+        entries = list(self.walk())
+        with Bar("Copying objects", *total_of(e for _, e in entries)) as bar:
+            done = 0
+            for n, (key, entry) in enumerate(entries, 1):
+                copy = entry.fetch(dest / key)
+                out._b.set_entry_as(key, copy._entry)
+                if entry.meta:
+                    out._b.set_entry_meta(key, _dumps(entry.meta))
+                done += entry.size
+                bar(n, done)
         out._b.set_meta(_dumps(self.meta))
         return out
 

@@ -14,6 +14,7 @@
 
 #include "quilt/formats.h"
 #include "quilt/json.h"
+#include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 
 namespace quilt::python {
@@ -34,6 +35,12 @@ std::string json_to_text(const Json& value);
 /// GIL held, from whichever thread lets go of the last copy. Buffers viewing
 /// numpy memory carry one, so the array outlives every view of it.
 std::shared_ptr<const void> py_owner(py::object object);
+
+/// Wrap a Python callable(files, bytes) as a ProgressFn that worker threads
+/// may call: reports are merged and passed on with the GIL at most every
+/// 100 ms; an exception from the callable is reported as unraisable and
+/// ignored. None gives an empty ProgressFn.
+ProgressFn py_progress(const py::object& callback);
 
 /// Build a Table from the column descriptions the Python layer makes (see
 /// python/quiltcpp/_frames.py), zero-copy where the memory allows.

@@ -400,16 +400,20 @@ PYBIND11_MODULE(_quiltcpp, m) {
              PushResult result = r.push(parsed, package, options, pool());
              return result.package;
            })
-      .def("install",
-           [](Registry& r, const std::string& name, const std::string& hash, const std::string& dest,
-              const std::string& path) {
-             PackageName parsed = PackageName::parse(name);
-             InstallOptions options;
-             options.dest = dest;
-             options.path = path;
-             py::gil_scoped_release release;
-             return r.install(parsed, hash, options, pool());
-           })
+      .def(
+          "install",
+          [](Registry& r, const std::string& name, const std::string& hash, const std::string& dest,
+             const std::string& path, const py::object& progress) {
+            PackageName parsed = PackageName::parse(name);
+            InstallOptions options;
+            options.dest = dest;
+            options.path = path;
+            options.on_progress = py_progress(progress);
+            py::gil_scoped_release release;
+            return r.install(parsed, hash, options, pool());
+          },
+          py::arg("name"), py::arg("hash"), py::arg("dest"), py::arg("path"),
+          py::arg("progress") = py::none())
       .def("delete_package",
            [](Registry& r, const std::string& name) {
              PackageName parsed = PackageName::parse(name);
