@@ -1,6 +1,7 @@
 """Progress bars for long transfers, drawn with tqdm as quilt3 draws them.
 
-Set QUILT_MINIMIZE_STDOUT=true (any case) to silence them, as in quilt3.
+QUILT_MINIMIZE_STDOUT silences them when set to anything but "", "0" or
+"false" (the CLI's rule; quilt3's "true" is one such value).
 Without tqdm installed no bar is drawn; the work is the same.
 """
 
@@ -14,7 +15,7 @@ except ImportError:  # optional: the bars are a display, not a feature
 
 def minimized():
     """Whether QUILT_MINIMIZE_STDOUT asks for no progress output."""
-    return os.environ.get("QUILT_MINIMIZE_STDOUT", "").strip().lower() == "true"
+    return os.environ.get("QUILT_MINIMIZE_STDOUT", "") not in ("", "0", "false")
 
 
 class Bar:
