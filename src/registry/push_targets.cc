@@ -109,6 +109,16 @@ std::string join(const std::string& dir, const std::string& leaf, bool s3) {
   return (dir == "/" ? std::string() : dir) + "/" + leaf;
 }
 
+// True when `target` is in the registry's own `.quilt/` tree, where data would be taken for
+// manifests or pointers.
+bool inside_layout(const PushRegistry& registry, const EntryTarget& target) {
+  if (target.s3) {
+    return registry.is_s3() && target.bucket == registry.bucket &&
+           target.key.starts_with(registry.prefix + ".quilt/");
+  }
+  return !registry.is_s3() && target.key.starts_with(registry.root + "/.quilt/");
+}
+
 }  // namespace
 
 std::vector<EntryTarget> plan_push_targets(const PushRegistry& registry, const PackageName& name,
@@ -174,6 +184,11 @@ std::vector<EntryTarget> plan_push_targets(const PushRegistry& registry, const P
                             "physical key " + entry.physical_key.str() + " in a package pushed "
                             "to the S3 registry " + registry.url +
                             ", where no one else can read it: select it to be copied");
+    }
+    if (target.copy && inside_layout(registry, target)) {
+      throw InvalidArgument("dest sends '" + escape_for_message(entry.logical_key) + "' to " +
+                            escape_for_message(target.key) + ", inside the .quilt/ directory of " +
+                            "registry " + registry.url + " (its manifests and pointers)");
     }
     if (target.copy) {
       std::string id = target.s3 ? "s3://" + target.bucket + "/" + target.key : target.key;
