@@ -33,7 +33,8 @@ bool has_url_scheme(std::string_view text, std::string_view* scheme) {
   std::string_view head = text.substr(0, colon);
   bool ok = std::isalpha(static_cast<unsigned char>(head[0])) &&
             std::all_of(head.begin(), head.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
+                     c == '.';
             });
   if (ok) *scheme = head;
   return ok;
@@ -44,7 +45,8 @@ bool has_bad_segment(std::string_view key) {
   size_t start = 0;
   for (;;) {
     size_t slash = key.find('/', start);
-    std::string_view segment = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
+    std::string_view segment =
+        key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
     if (segment.empty() || segment == "." || segment == "..") return true;
     if (slash == std::string_view::npos) return false;
     start = slash + 1;

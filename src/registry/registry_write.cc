@@ -191,14 +191,16 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
         auto found = listed->find(key);
         return found != listed->end() && found->second == entry.size;
       }();
+      auto pushed_as = [&](const std::optional<std::string>& version_id) {
+        return PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), version_id);
+      };
       std::optional<std::optional<std::string>> done;
       if (maybe_there && (done = already_pushed(s3_store, entry, key))) {
-        targets[i] = PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), *done);
+        targets[i] = pushed_as(*done);
       } else if (std::optional<s3::PutResult> copied = server_side_copy(entry, s3_store, key)) {
-        targets[i] = PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), copied->version_id);
+        targets[i] = pushed_as(copied->version_id);
       } else {
-        ObjectInfo info = copy_into_store(s3_store, entry, key);
-        targets[i] = PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), info.version_id);
+        targets[i] = pushed_as(copy_into_store(s3_store, entry, key).version_id);
       }
     } else {
       const std::string& dest = plan[i].key;

@@ -42,7 +42,8 @@ TEST_F(PushDestCli, DestDirectoryForALocalRegistry) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(at("out/d/b.txt")), "beta");
   EXPECT_FALSE(fs::exists(at("reg/team")));
-  EXPECT_EQ(latest().find("d/b.txt")->physical_key, PhysicalKey::from_local_path(at("out/d/b.txt")));
+  EXPECT_EQ(latest().find("d/b.txt")->physical_key,
+            PhysicalKey::from_local_path(at("out/d/b.txt")));
   EXPECT_EQ(r.out.substr(0, 64), latest().top_hash());
 }
 

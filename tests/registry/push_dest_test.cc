@@ -81,14 +81,16 @@ TEST_F(PushDestLocal, FileUrlDestAndDestFunction) {
   EXPECT_EQ(read_file(at("flat/d_b.txt.copy")), "beta");
   EXPECT_EQ(pushed.find("d/b.txt")->physical_key,
             PhysicalKey::from_local_path(at("flat/d_b.txt.copy")));
-  EXPECT_EQ(pushed.find("a.txt")->physical_key, PhysicalKey::from_local_path(at("flat/a.txt.copy")));
+  EXPECT_EQ(pushed.find("a.txt")->physical_key,
+            PhysicalKey::from_local_path(at("flat/a.txt.copy")));
 }
 
 TEST_F(PushDestLocal, SelectorFalseKeepsThePhysicalKey) {
   PushOptions options;
   options.selector = [](const ManifestEntry& e) { return e.logical_key == "a.txt"; };
   Package pushed = registry_->push(name_, make(), options, pool_).package;
-  EXPECT_EQ(pushed.find("a.txt")->physical_key, PhysicalKey::from_local_path(at("reg/me/pkg/a.txt")));
+  EXPECT_EQ(pushed.find("a.txt")->physical_key,
+            PhysicalKey::from_local_path(at("reg/me/pkg/a.txt")));
   EXPECT_EQ(pushed.find("d/b.txt")->physical_key, PhysicalKey::from_local_path(at("src/d/b.txt")));
   EXPECT_EQ(read_file(at("reg/me/pkg/a.txt")), "alpha");
   EXPECT_FALSE(fs::exists(at("reg/me/pkg/d/b.txt")));
@@ -117,7 +119,9 @@ TEST_F(PushDestLocal, BadDestsAreRefusedNamingThem) {
     EXPECT_TRUE(has(message, dest)) << message;
   }
   PushOptions object_dir;
-  object_dir.dest_fn = [](const ManifestEntry& e) { return "s3://bucket/dir/" + e.logical_key + "/"; };
+  object_dir.dest_fn = [](const ManifestEntry& e) {
+    return "s3://bucket/dir/" + e.logical_key + "/";
+  };
   std::string message =
       error_of<InvalidArgument>([&] { registry_->push(name_, make(), object_dir, pool_); });
   EXPECT_TRUE(has(message, "'a.txt'")) << message;
@@ -216,7 +220,8 @@ TEST_F(PushDestS3, DataGoesToADestInAnotherBucketWithVersionIds) {
   }
   EXPECT_EQ(get(env_->versioned_bucket, prefix_ + "/out/d/b.txt"), "beta");
   EXPECT_FALSE(client_->head_object(env_->bucket, prefix_ + "/reg/team/data/a.txt"));
-  EXPECT_EQ(registry->browse(name_).find("a.txt")->physical_key, pushed.find("a.txt")->physical_key);
+  EXPECT_EQ(registry->browse(name_).find("a.txt")->physical_key,
+            pushed.find("a.txt")->physical_key);
   // And the install reads the data back from there.
   InstallOptions install;
   install.dest = (tmp_.path() / "installed").string();
