@@ -254,6 +254,29 @@ TEST_F(PushDestS3, DestFunctionAndSelectorKeepingAnS3Key) {
   EXPECT_FALSE(client_->head_object(env_->bucket, prefix_ + "/by-fn/raw.csv.v1"));
 }
 
+TEST_F(PushDestS3, TheDefaultKeepsWhatIsInTheDestBucketAndCopiesTheRest) {
+  std::unique_ptr<Registry> registry = open(env_->bucket);
+  std::string raw_key = prefix_ + "/elsewhere/raw.csv";
+  client_->put_object(env_->versioned_bucket, raw_key, bytes_of("a,b\n1,2\n"));
+  PackageBuilder builder;
+  builder.set("raw.csv", "s3://" + env_->versioned_bucket + "/" + raw_key);
+  Package package = builder.build(pool_);
+  const PhysicalKey& source = package.find("raw.csv")->physical_key;
+  // A dest in the plain bucket: the object in the versioned one is copied there (on the server).
+  PushOptions there;
+  there.dest = "s3://" + env_->bucket + "/" + prefix_ + "/copied";
+  Package pushed = registry->push(name_, package, there, pool_).package;
+  EXPECT_EQ(pushed.find("raw.csv")->physical_key.str(),
+            "s3://" + env_->bucket + "/" + prefix_ + "/copied/raw.csv");
+  EXPECT_EQ(get(env_->bucket, prefix_ + "/copied/raw.csv"), "a,b\n1,2\n");
+  // A dest in the versioned bucket, where the object already is: it stays where it is.
+  PushOptions here;
+  here.dest = "s3://" + env_->versioned_bucket + "/" + prefix_ + "/not-used";
+  pushed = registry->push(name_, package, here, pool_).package;
+  EXPECT_EQ(pushed.find("raw.csv")->physical_key, source);
+  EXPECT_FALSE(client_->head_object(env_->versioned_bucket, prefix_ + "/not-used/raw.csv"));
+}
+
 TEST_F(PushDestS3, ALocalKeyLeftInAnS3PackageIsRefused) {
   std::unique_ptr<Registry> registry = open(env_->bucket);
   PushOptions options;
