@@ -30,8 +30,8 @@ struct ResolvedHash {
   std::vector<std::string> candidates;  ///< When kAmbiguous.
 };
 
-/// Called from worker threads as files are done (files, bytes so far this
-/// call). Must be thread-safe and quick.
+/// Called from worker threads as work is done, with increments: the files and
+/// bytes finished since that thread's last report. Must be thread-safe and quick.
 using ProgressFn = std::function<void(uint64_t files, uint64_t bytes)>;
 
 struct PushOptions {
@@ -44,6 +44,19 @@ struct PushOptions {
   /// Copy entries' data into the registry (push); false records the
   /// manifest only, physical keys staying where they are (build).
   bool copy_data = true;
+  /// Where copied entries' data goes (quilt3's `dest`). Empty: `<registry>/USER/PKG/<logical
+  /// key>`. Otherwise a prefix each entry's logical key is appended to (after a '/'):
+  /// `s3://BUCKET[/PREFIX]` (any bucket the credentials reach) or, for a local registry only, a
+  /// directory path or `file://` URL. Ignored when dest_fn is set.
+  std::string dest;
+  /// The URL (or local path) of one copied entry's object; overrides `dest`. Called once per
+  /// copied entry, in order, on the calling thread, before any data moves.
+  std::function<std::string(const ManifestEntry&)> dest_fn;
+  /// quilt3's `selector_fn`: true copies the entry's data to its dest, false keeps its physical
+  /// key (refused for a local key bound for an S3 registry). Unset: copy every entry except
+  /// those already in the bucket their data would go to. Called once per entry, in order, on
+  /// the calling thread, before any data moves.
+  std::function<bool(const ManifestEntry&)> selector;
   /// Told of each file copied (optional).
   ProgressFn on_progress;
 };
@@ -96,8 +109,11 @@ class Registry {
   Package browse(const PackageName& name, std::string_view hash_or_prefix = {});
 
   /// Write `package` as a new revision of `name`: copy its data into
-  /// `<root>/USER/PKG/<logical key>` (unless copy_data is false), then the
-  /// manifest, then the timestamp pointer and `latest`, each atomically.
+  /// `<root>/USER/PKG/<logical key>` or where `options.dest`/`dest_fn` say, for
+  /// the entries `options.selector` picks (unless copy_data is false), then the
+  /// manifest, then the timestamp pointer and `latest`, each atomically. A bad
+  /// dest, or one entry sent where another goes, is an InvalidArgument before
+  /// anything is written; an exception from a user function propagates as is.
   PushResult push(const PackageName& name, const Package& package, const PushOptions& options,
                   ThreadPool& pool);
 

@@ -406,17 +406,50 @@ class Package:
 
     def push(self, name, registry=None, dest=None, message=None, selector_fn=None, *,
              workflow=None, force=False, dedupe=False):
-        """Copy the data into a (local) registry and write a new revision; return
-        the package as pushed."""
-        if dest is not None or selector_fn is not None or workflow is not None:
-            raise InvalidArgumentError("push: dest, selector_fn and workflow are not supported yet")
+        """Copy the data into a registry (or to `dest`) and write a new revision; return
+        the package as pushed.
+
+        dest: a URL prefix (each copied entry goes to dest/<logical key>) or a callable
+        (logical_key, entry) -> URL of that entry's object; default
+        <registry>/<USER>/<PKG>/<logical key>. selector_fn(logical_key, entry): True copies
+        the entry's data to its dest, False keeps its physical key; default: every entry
+        except those already in the bucket their data would go to. Both callables run here,
+        before any data moves; an exception from one propagates and nothing is written."""
+        if workflow is not None:
+            raise InvalidArgumentError("push: workflows are not supported yet")
         _quiltcpp.validate_package_name(name)
         self._set_commit_message(message)
         reg = _registry(registry)
         parent = None
         if not force and self._origin and self._origin[0] == reg.url and self._origin[1] == name:
             parent = self._origin[2]
-        pushed = reg.push(name, self._cpp(), parent, force, dedupe, True)
+        built = self._cpp()
+        dest_prefix, dest_urls, selected = "", None, None
+        if dest is not None and not callable(dest):
+            dest_prefix = os.fspath(dest)
+            if not isinstance(dest_prefix, str):
+                raise TypeError(f"push: dest must be a str, a path or a callable, not {dest!r}")
+            if not dest_prefix:
+                raise InvalidArgumentError("push: dest is empty")
+        if selector_fn is not None or callable(dest):
+            entries = [(e.logical_key, PackageEntry(e)) for e in built.entries()]
+            if selector_fn is not None:
+                selected = {key for key, entry in entries if selector_fn(key, entry)}
+            if callable(dest):
+                dest_urls = {}
+                for key, entry in entries:
+                    if selected is not None and key not in selected:
+                        continue
+                    url = dest(key, entry)
+                    if isinstance(url, os.PathLike):
+                        url = os.fspath(url)
+                    if not isinstance(url, str):
+                        raise TypeError(f"push: dest({key!r}, entry) returned {url!r}, not a str")
+                    dest_urls[key] = url
+        # The bar counts every entry: ones already in place finish at once.
+        with Bar("Copying objects", *total_of(built.entries())) as bar:
+            pushed = reg.push(name, built, parent, force, dedupe, True, dest_prefix, dest_urls,
+                              selected, bar.callback())
         return Package._from_cpp(pushed, (reg.url, name, pushed.top_hash))
 
     @classmethod
@@ -447,7 +480,8 @@ class Package:
         source = reg.browse(name, top_hash or "")
         target = _registry(dest_registry if dest_registry is not None
                            else _quiltcpp.default_local_registry())
-        pushed = target.push(name, source, None, True, True, True)
+        with Bar("Copying objects", *total_of(source.entries())) as bar:
+            pushed = target.push(name, source, None, True, True, True, progress=bar.callback())
         return cls._from_cpp(pushed, (target.url, name, pushed.top_hash))
 
     @classmethod

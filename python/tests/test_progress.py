@@ -1,4 +1,4 @@
-"""Progress bars: drawn on stderr for install and fetch, silenced by
+"""Progress bars: drawn on stderr for push, install and fetch, silenced by
 QUILT_MINIMIZE_STDOUT=true as in quilt3, and never able to break a transfer."""
 
 import os
@@ -46,10 +46,10 @@ def run(tmp_path, minimize):
 def test_bars_on_stderr_with_bytes_and_files(tmp_path):
     result = run(tmp_path, None)
     assert result.stdout == ""
-    # One bar for install, one for fetch; each ends complete, with its file count.
-    assert result.stderr.count("Copying objects: 100%") >= 2, result.stderr
+    # One bar each for push, install and fetch; each ends complete, with its file count.
+    assert result.stderr.count("Copying objects: 100%") >= 3, result.stderr
     total = sum(1000 + i for i in range(120))
-    assert result.stderr.count("120/120 files") >= 2, result.stderr
+    assert result.stderr.count("120/120 files") >= 3, result.stderr
     assert f"{total / 1024:.0f}k" in result.stderr or "k/" in result.stderr, result.stderr
 
 
@@ -83,3 +83,25 @@ def test_a_failing_progress_callback_does_not_fail_the_install(tmp_path, monkeyp
     assert sorted(os.listdir(tmp_path / "out")) == sorted(os.listdir(src))
     # The first report is passed on (later ones within 100 ms are merged away).
     assert calls and all(isinstance(e, RuntimeError) for e in raised) and raised
+
+
+def test_reports_are_running_totals(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    sizes = [i % 97 + 1 for i in range(3000)]
+    for i, size in enumerate(sizes):
+        (src / f"{i:04}.bin").write_bytes(b"y" * size)
+    pkg = quiltcpp.Package()
+    pkg.set_dir("", src)
+    registry = str(tmp_path / "reg")
+    pushed = pkg.push("me/totals", registry=registry)
+    calls = []
+    reg = _quiltcpp.Registry(registry)
+    reg.install("me/totals", pushed.top_hash, str(tmp_path / "out"), "",
+                lambda files, nbytes: calls.append((files, nbytes)))
+    assert calls
+    # Totals never go back, never pass the whole, and a report after the first
+    # counts more than one file (the C++ side sends increments).
+    assert calls == sorted(calls)
+    assert all(f <= len(sizes) and b <= sum(sizes) for f, b in calls)
+    assert calls[-1][0] > 1 and calls[-1][1] >= calls[-1][0]

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "cli/command.h"
@@ -21,6 +22,8 @@ struct BuildArgs {
   std::string top_hash;
   std::string message;
   std::string meta;
+  std::string dest;      // push --dest: where the data goes (default: the registry)
+  std::string selector;  // push --selector: all, local, none (default: see selector_of)
   bool has_message = false;
   bool force = false;
   bool dedupe = false;
@@ -52,6 +55,22 @@ void report(const char* verb, const PackageName& name, const Registry& registry,
   std::printf("%s\n", pkg.top_hash().c_str());
 }
 
+// The entries `push --selector NAME` copies (quilt3's selector_fn): every one, only local
+// files, or none. Without --selector, push's default applies: every entry except those already
+// in the bucket their data would go to.
+std::function<bool(const ManifestEntry&)> selector_of(const std::string& name) {
+  if (name.empty()) return {};
+  if (name == "all") return [](const ManifestEntry&) { return true; };
+  if (name == "local") return [](const ManifestEntry& e) { return e.physical_key.is_local(); };
+  if (name == "none") return [](const ManifestEntry&) { return false; };
+  throw InvalidArgument("--selector '" + name + "' is not one of all, local, none");
+}
+
+void set_destination(const BuildArgs& args, PushOptions& push) {
+  push.dest = args.dest;
+  push.selector = selector_of(args.selector);
+}
+
 // Package `args.dir` as quilt3's `push --dir` does: the directory alone, with
 // user_meta from --meta (null without), on top of the current latest.
 int run_dir(const BuildArgs& args, bool copy_data) {
@@ -74,6 +93,7 @@ int run_dir(const BuildArgs& args, bool copy_data) {
   push.force = args.force;
   push.dedupe = args.dedupe;
   push.copy_data = copy_data;
+  if (copy_data) set_destination(args, push);
   ProgressBar bar("pushing", package.entries().size(), package.total_size());
   if (copy_data) push.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
   PushResult result = registry->push(ref.name, package, push, pool);
@@ -104,6 +124,7 @@ int run_push_revision(const BuildArgs& args) {
   push.parent = parent;
   push.force = args.force;
   push.dedupe = args.dedupe;
+  set_destination(args, push);
   ProgressBar bar("pushing", package.entries().size(), package.total_size());
   push.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
   PushResult result = dest->push(ref.name, package, push, pool);
@@ -143,6 +164,13 @@ void add_build_push_commands(CLI::App& app, std::shared_ptr<CommandRunner> run) 
   p->add_option("--from-registry", push->from_registry,
                 "Without --dir: the registry holding the revision (default: local)");
   p->add_option("--top-hash", push->top_hash, "Without --dir: the revision to push (default: latest)");
+  p->add_option("--dest", push->dest,
+                "Where the data goes: DEST/<logical key> (s3://BUCKET[/PREFIX], or a directory "
+                "for a local registry; default: REGISTRY/USER/PKG)");
+  p->add_option("--selector", push->selector,
+                "Entries whose data is copied: all, local (only local files) or none (keep every "
+                "physical key); default: all except those already in the destination's bucket")
+      ->check(CLI::IsMember({"all", "local", "none"}));
   p->callback([run, push, p] {
     push->has_message = p->count("--message") > 0;
     *run = [push] { return push->dir.empty() ? run_push_revision(*push) : run_dir(*push, true); };

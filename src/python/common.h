@@ -37,8 +37,8 @@ std::string json_to_text(const Json& value);
 std::shared_ptr<const void> py_owner(py::object object);
 
 /// Wrap a Python callable(files, bytes) as a ProgressFn that worker threads
-/// may call: reports are merged and passed on with the GIL at most every
-/// 100 ms; an exception from the callable is reported as unraisable and
+/// may call with increments: the running totals are passed on with the GIL at
+/// most every 100 ms; an exception from the callable is reported as unraisable and
 /// ignored. None gives an empty ProgressFn.
 ProgressFn py_progress(const py::object& callback);
 

@@ -5,8 +5,10 @@
 // call that serializes, hashes or does I/O releases the GIL.
 #include <pybind11/stl.h>
 
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "python/common.h"
 #include "quilt/errors.h"
@@ -387,19 +389,44 @@ PYBIND11_MODULE(_quiltcpp, m) {
              py::gil_scoped_release release;
              return r.browse(parsed, hash);
            })
-      .def("push",
-           [](Registry& r, const std::string& name, const Package& package,
-              std::optional<std::string> parent, bool force, bool dedupe, bool copy_data) {
-             PackageName parsed = PackageName::parse(name);
-             PushOptions options;
-             options.parent = std::move(parent);
-             options.force = force;
-             options.dedupe = dedupe;
-             options.copy_data = copy_data;
-             py::gil_scoped_release release;
-             PushResult result = r.push(parsed, package, options, pool());
-             return result.package;
-           })
+      .def(
+          "push",
+          [](Registry& r, const std::string& name, const Package& package,
+             std::optional<std::string> parent, bool force, bool dedupe, bool copy_data,
+             const std::string& dest, std::optional<std::map<std::string, std::string>> dest_urls,
+             std::optional<std::set<std::string>> selected, const py::object& progress) {
+            PackageName parsed = PackageName::parse(name);
+            PushOptions options;
+            options.parent = std::move(parent);
+            options.force = force;
+            options.dedupe = dedupe;
+            options.copy_data = copy_data;
+            options.dest = dest;
+            options.on_progress = py_progress(progress);
+            // quilt3's callables ran in Python already (packages.py): here they are per-key
+            // answers, so C++ never calls back into Python without the GIL.
+            if (dest_urls) {
+              options.dest_fn = [urls = std::move(*dest_urls)](const ManifestEntry& e) {
+                auto it = urls.find(e.logical_key);
+                if (it == urls.end()) {
+                  throw InvalidArgument("push: no dest URL for '" + e.logical_key + "'");
+                }
+                return it->second;
+              };
+            }
+            if (selected) {
+              options.selector = [keys = std::move(*selected)](const ManifestEntry& e) {
+                return keys.contains(e.logical_key);
+              };
+            }
+            py::gil_scoped_release release;
+            PushResult result = r.push(parsed, package, options, pool());
+            return result.package;
+          },
+          py::arg("name"), py::arg("package"), py::arg("parent"), py::arg("force"),
+          py::arg("dedupe"), py::arg("copy_data"), py::arg("dest") = "",
+          py::arg("dest_urls") = py::none(), py::arg("selected") = py::none(),
+          py::arg("progress") = py::none())
       .def(
           "install",
           [](Registry& r, const std::string& name, const std::string& hash, const std::string& dest,

@@ -26,16 +26,11 @@ struct Throttle {
   std::atomic<uint64_t> bytes{0};
   std::atomic<int64_t> last{0};
 
-  // Counts arrive from many threads, each a total so far: keep the largest.
-  static void raise_to(std::atomic<uint64_t>& slot, uint64_t value) {
-    uint64_t seen = slot.load(std::memory_order_relaxed);
-    while (seen < value && !slot.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
-    }
-  }
-
+  // Reports are increments (files and bytes just finished), from many threads; Python gets
+  // the running totals.
   void report(uint64_t f, uint64_t b) {
-    raise_to(files, f);
-    raise_to(bytes, b);
+    files.fetch_add(f, std::memory_order_relaxed);
+    bytes.fetch_add(b, std::memory_order_relaxed);
     int64_t now = now_ns();
     int64_t before = last.load(std::memory_order_relaxed);
     if (now - before < kIntervalNs) return;

@@ -4,12 +4,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quilt/object_store.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
+#include "registry/push_targets.h"
 #include "storage/file_lock.h"
 #include "storage/s3/client.h"
+#include "storage/s3/s3_store.h"
 
 namespace quilt {
 
@@ -57,16 +60,26 @@ struct Registry::Impl {
   /// caller checked it (S3, where there is no lock: see registry_write.cc).
   void add_revision(const PackageName& name, const std::string& top_hash,
                     const std::optional<std::string>& expected_latest = std::nullopt);
-  /// Copy every entry's data into <root>/USER/PKG/<logical key>, verifying
-  /// hashes, and return the package with physical keys pointing there. In an
-  /// S3 registry, entries already in its bucket stay where they are (quilt3's
-  /// default selector) and the others' keys get the versionId S3 assigned.
   /// In an S3 registry, copy an entry that lives in another bucket of the
-  /// same server on the server, to `key`; std::nullopt when the bytes must
-  /// pass through here instead.
-  std::optional<s3::PutResult> server_side_copy(const ManifestEntry& entry, const std::string& key);
+  /// same server on the server, to `key` of `target`; std::nullopt when the
+  /// bytes must pass through here instead.
+  std::optional<s3::PutResult> server_side_copy(const ManifestEntry& entry, s3::S3Store& target,
+                                                const std::string& key);
+  /// The store each copied entry of a push plan is written through, and its key in it: the
+  /// registry's own store for targets inside the registry, others (owned here) elsewhere.
+  struct TargetStores {
+    std::vector<ObjectStore*> store;  ///< Per entry; null for entries not copied.
+    std::vector<std::string> key;
+    std::vector<std::unique_ptr<ObjectStore>> owned;
+  };
+  TargetStores target_stores(const std::vector<EntryTarget>& plan);
+  /// Copy the data of the entries `options` selects (every entry not already
+  /// in the bucket it would go to, by default) to <root>/USER/PKG/<logical
+  /// key> or `options.dest`, verifying hashes, and return the package with
+  /// physical keys pointing there (with the versionId S3 assigned). Objects a
+  /// previous push left at a target with the entry's hash are not sent again.
   Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
-                    const ProgressFn& on_progress);
+                    const PushOptions& options);
 };
 
 }  // namespace quilt

@@ -20,9 +20,11 @@
 #include "quilt/hash.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
+#include "registry/push_targets.h"
 #include "registry/registry_impl.h"
 #include "registry/verified_copy.h"
 #include "storage/file_lock.h"
+#include "storage/local_store.h"
 #include "storage/s3/clients.h"
 #include "storage/s3/s3_store.h"
 
@@ -75,21 +77,21 @@ bool same_file(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::optional<s3::PutResult> Registry::Impl::server_side_copy(const ManifestEntry& entry,
+                                                               s3::S3Store& target,
                                                                const std::string& key) {
   if (!entry.physical_key.is_s3()) return std::nullopt;
-  auto& s3_store = static_cast<s3::S3Store&>(*store);
   std::shared_ptr<s3::Client> source = s3::client_for_bucket(entry.physical_key.bucket());
   const s3::ClientConfig& from = source->config();
-  const s3::ClientConfig& to = s3_store.client().config();
+  const s3::ClientConfig& to = target.client().config();
   // One server and one identity: the server can copy. Otherwise the bytes
   // pass through here (and are hash-checked on the way).
   bool same = from.endpoint == to.endpoint && from.region == to.region &&
               from.credentials.has_value() == to.credentials.has_value() &&
               (!from.credentials || from.credentials->access_key_id == to.credentials->access_key_id);
   if (!same) return std::nullopt;
-  s3::PutResult result = s3_store.client().copy_object(
+  s3::PutResult result = target.client().copy_object(
       entry.physical_key.bucket(), entry.physical_key.s3_key(), entry.physical_key.version_id(),
-      bucket, s3_store.full_key(key), {{kHashMetadata, hash_metadata(entry.hash)}});
+      target.bucket(), target.full_key(key), {{kHashMetadata, hash_metadata(entry.hash)}});
   if (result.size != entry.size) {
     throw Corrupt("'" + entry.logical_key + "' does not match its entry: " +
                   entry.physical_key.str() + " is " + std::to_string(result.size) +
@@ -98,48 +100,119 @@ std::optional<s3::PutResult> Registry::Impl::server_side_copy(const ManifestEntr
   return result;
 }
 
+Registry::Impl::TargetStores Registry::Impl::target_stores(const std::vector<EntryTarget>& plan) {
+  TargetStores out;
+  out.store.resize(plan.size());
+  out.key.resize(plan.size());
+  std::map<std::string, ObjectStore*> by_root;  // "s3://bucket" or a directory -> its store
+  auto store_for = [&](const std::string& root, auto make) {
+    ObjectStore*& slot = by_root[root];
+    if (slot == nullptr) {
+      out.owned.push_back(make());
+      slot = out.owned.back().get();
+    }
+    return slot;
+  };
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const EntryTarget& target = plan[i];
+    if (!target.copy) continue;
+    if (target.s3) {
+      // In the registry's bucket, under its prefix: through the registry's own store (and its
+      // client), as a push without dest always did.
+      if (is_s3() && target.bucket == bucket && target.key.starts_with(prefix)) {
+        out.store[i] = store.get();
+        out.key[i] = target.key.substr(prefix.size());
+      } else {
+        out.store[i] = store_for("s3://" + target.bucket, [&] {
+          return std::make_unique<s3::S3Store>(s3::client_for_bucket(target.bucket), target.bucket);
+        });
+        out.key[i] = target.key;
+      }
+    } else if (!is_s3() && target.key.starts_with(root + "/")) {
+      out.store[i] = store.get();
+      out.key[i] = target.key.substr(root.size() + 1);
+    } else {
+      // Elsewhere on disk: a store over the file's directory, so that its sync() reaches the
+      // file system the file is on.
+      size_t slash = target.key.rfind('/');
+      std::string dir = slash == 0 ? "/" : target.key.substr(0, slash);
+      out.store[i] = store_for(dir, [&] { return std::make_unique<LocalStore>(dir); });
+      out.key[i] = target.key.substr(slash + 1);
+    }
+  }
+  return out;
+}
+
 Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
-                                  ThreadPool& pool, const ProgressFn& on_progress) {
-  std::string base = name.user + "/" + name.pkg + "/";
+                                  ThreadPool& pool, const PushOptions& options) {
   auto entries = package.entries();
+  std::vector<EntryTarget> plan = plan_push_targets(
+      PushRegistry{store->root_url(), root, bucket, prefix}, name, entries, options);
+  TargetStores where = target_stores(plan);
   std::vector<PhysicalKey> targets(entries.size());
-  bool remote = is_s3() || std::any_of(entries.begin(), entries.end(), [](const ManifestEntry& e) {
+  bool remote = std::any_of(plan.begin(), plan.end(), [](const EntryTarget& t) { return t.s3; }) ||
+                std::any_of(entries.begin(), entries.end(), [](const ManifestEntry& e) {
                   return e.physical_key.is_s3();
                 });
   std::unique_ptr<ThreadPool> transfers;
   if (remote) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
-  // What an earlier, interrupted push of this name left: one listing, then a
-  // HEAD only for keys of the right size.
-  std::map<std::string, uint64_t> existing;
-  if (is_s3()) {
-    for (ObjectInfo& info : store->list_all(base)) existing.emplace(std::move(info.key), info.size);
+  // What an earlier, interrupted push to the same keys left: one listing per
+  // S3 store (under the keys' common directory), then a HEAD only for keys of
+  // the right size. Keys with no common directory get a HEAD each instead.
+  std::map<ObjectStore*, std::optional<std::map<std::string, uint64_t>>> existing;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (!plan[i].copy || !plan[i].s3) continue;
+    auto [it, fresh] = existing.try_emplace(where.store[i]);
+    if (!fresh) continue;
+    std::string common = where.key[i];
+    for (size_t j = i; j < plan.size(); ++j) {
+      if (where.store[j] != where.store[i]) continue;
+      const std::string& other = where.key[j];
+      size_t n = 0;
+      while (n < common.size() && n < other.size() && common[n] == other[n]) ++n;
+      common.resize(n);
+    }
+    common.resize(common.rfind('/') == std::string::npos ? 0 : common.rfind('/') + 1);
+    if (common.empty()) continue;
+    it->second.emplace();
+    for (ObjectInfo& info : where.store[i]->list_all(common)) {
+      it->second->emplace(std::move(info.key), info.size);
+    }
   }
   (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
     const ManifestEntry& entry = entries[i];
-    std::string key = base + entry.logical_key;
-    if (is_s3()) {
-      auto found = existing.find(key);
+    const std::string& key = where.key[i];
+    if (!plan[i].copy) {
+      targets[i] = entry.physical_key;  // the selector keeps it (or it is already in the bucket)
+    } else if (plan[i].s3) {
+      auto& s3_store = static_cast<s3::S3Store&>(*where.store[i]);
+      const auto& listed = existing.at(where.store[i]);
+      bool maybe_there = !listed || [&] {
+        auto found = listed->find(key);
+        return found != listed->end() && found->second == entry.size;
+      }();
+      auto pushed_as = [&](const std::optional<std::string>& version_id) {
+        return PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), version_id);
+      };
       std::optional<std::optional<std::string>> done;
-      if (entry.physical_key.is_s3() && entry.physical_key.bucket() == bucket) {
-        targets[i] = entry.physical_key;  // already in the registry's bucket
-      } else if (found != existing.end() && found->second == entry.size &&
-                 (done = already_pushed(static_cast<s3::S3Store&>(*store), entry, key))) {
-        targets[i] = PhysicalKey::from_s3(bucket, prefix + key, *done);
-      } else if (std::optional<s3::PutResult> copied = server_side_copy(entry, key)) {
-        targets[i] = PhysicalKey::from_s3(bucket, prefix + key, copied->version_id);
+      if (maybe_there && (done = already_pushed(s3_store, entry, key))) {
+        targets[i] = pushed_as(*done);
+      } else if (std::optional<s3::PutResult> copied = server_side_copy(entry, s3_store, key)) {
+        targets[i] = pushed_as(copied->version_id);
       } else {
-        ObjectInfo info = copy_into_store(*store, entry, key);
-        targets[i] = PhysicalKey::from_s3(bucket, prefix + key, info.version_id);
+        targets[i] = pushed_as(copy_into_store(s3_store, entry, key).version_id);
       }
     } else {
-      std::string dest = root + "/" + key;
+      const std::string& dest = plan[i].key;
       targets[i] = PhysicalKey::from_local_path(dest);
       bool in_place =
           entry.physical_key.is_local() && same_file(entry.physical_key.local_path(), dest);
-      if (!in_place) copy_into_store(*store, entry, key);
+      if (!in_place) copy_into_store(*where.store[i], entry, key);
     }
-    if (on_progress) on_progress(1, entry.size);
+    if (options.on_progress) options.on_progress(1, entry.size);
   });
+  // The data is durable before anything names it (push syncs the registry's own store).
+  for (const std::unique_ptr<ObjectStore>& other : where.owned) other->sync();
   size_t next = 0;
   return package.map([&](const ManifestEntry& entry) {
     ManifestEntry moved = entry;
@@ -151,7 +224,10 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
 PushResult Registry::push(const PackageName& name, const Package& package,
                           const PushOptions& options, ThreadPool& pool) {
   impl_->refuse_workflows();
-  Package written = options.copy_data ? impl_->copy_data(name, package, pool, options.on_progress) : package;
+  if (!options.copy_data && (!options.dest.empty() || options.dest_fn || options.selector)) {
+    throw InvalidArgument("dest and selector apply to a push that copies data, not to a build");
+  }
+  Package written = options.copy_data ? impl_->copy_data(name, package, pool, options) : package;
   std::optional<FileLock> lock = impl_->lock(name);
   std::string latest_key = layout::latest_key(name);
   std::optional<std::string> current = impl_->read_pointer(latest_key);
