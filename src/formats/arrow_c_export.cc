@@ -44,7 +44,8 @@ void release_schema(ArrowSchema* schema) {
   for (ArrowSchema& child : p->children) {
     if (child.release != nullptr) child.release(&child);
   }
-  if (p->dictionary && p->dictionary->release != nullptr) p->dictionary->release(p->dictionary.get());
+  if (p->dictionary && p->dictionary->release != nullptr)
+    p->dictionary->release(p->dictionary.get());
   schema->release = nullptr;
   schema->private_data = nullptr;
 }
@@ -55,7 +56,8 @@ void release_array(ArrowArray* array) {
   for (ArrowArray& child : p->children) {
     if (child.release != nullptr) child.release(&child);
   }
-  if (p->dictionary && p->dictionary->release != nullptr) p->dictionary->release(p->dictionary.get());
+  if (p->dictionary && p->dictionary->release != nullptr)
+    p->dictionary->release(p->dictionary.get());
   array->release = nullptr;
   array->private_data = nullptr;
 }
@@ -116,7 +118,8 @@ void export_column_array(const Column& column, ArrowArray* out) {
   auto p = std::make_unique<ArrayPrivate>();
   p->kept = {column.validity_buffer(), column.values_buffer(), column.data_buffer()};
   // An empty validity buffer means "no nulls", which the specification spells as null.
-  p->buffers.push_back(column.validity_buffer().empty() ? nullptr : column.validity_buffer().data());
+  p->buffers.push_back(column.validity_buffer().empty() ? nullptr
+                                                        : column.validity_buffer().data());
   p->buffers.push_back(pointer_or_empty(column.values_buffer()));
   if (column.type().is_binary_like()) p->buffers.push_back(pointer_or_empty(column.data_buffer()));
   if (column.type().id() == TypeId::kDictionary) {
@@ -141,22 +144,38 @@ void export_column_array(const Column& column, ArrowArray* out) {
 
 std::string arrow_format(const DataType& type) {
   switch (type.id()) {
-    case TypeId::kBool: return "b";
-    case TypeId::kInt8: return "c";
-    case TypeId::kInt16: return "s";
-    case TypeId::kInt32: return "i";
-    case TypeId::kInt64: return "l";
-    case TypeId::kUInt8: return "C";
-    case TypeId::kUInt16: return "S";
-    case TypeId::kUInt32: return "I";
-    case TypeId::kUInt64: return "L";
-    case TypeId::kFloat32: return "f";
-    case TypeId::kFloat64: return "g";
-    case TypeId::kString: return "u";
-    case TypeId::kBinary: return "z";
-    case TypeId::kDate32: return "tdD";
-    case TypeId::kDictionary: return arrow_format(type.index_type());
-    case TypeId::kTimestamp: break;
+    case TypeId::kBool:
+      return "b";
+    case TypeId::kInt8:
+      return "c";
+    case TypeId::kInt16:
+      return "s";
+    case TypeId::kInt32:
+      return "i";
+    case TypeId::kInt64:
+      return "l";
+    case TypeId::kUInt8:
+      return "C";
+    case TypeId::kUInt16:
+      return "S";
+    case TypeId::kUInt32:
+      return "I";
+    case TypeId::kUInt64:
+      return "L";
+    case TypeId::kFloat32:
+      return "f";
+    case TypeId::kFloat64:
+      return "g";
+    case TypeId::kString:
+      return "u";
+    case TypeId::kBinary:
+      return "z";
+    case TypeId::kDate32:
+      return "tdD";
+    case TypeId::kDictionary:
+      return arrow_format(type.index_type());
+    case TypeId::kTimestamp:
+      break;
   }
   static constexpr const char* kUnits[] = {"tss:", "tsm:", "tsu:", "tsn:"};
   return kUnits[static_cast<int>(type.unit())] + type.timezone();

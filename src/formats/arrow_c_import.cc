@@ -55,15 +55,24 @@ std::string unsupported_kind(std::string_view f) {
     std::string_view kind;
   };
   static constexpr Prefix kKinds[] = {
-      {"n", "the null type"},          {"e", "float16"},
-      {"d:", "decimal"},               {"w:", "fixed-size binary"},
-      {"vu", "utf8 view"},             {"vz", "binary view"},
-      {"tdm", "date64"},               {"tt", "time of day"},
-      {"tD", "duration"},              {"ti", "interval"},
-      {"+s", "a nested struct"},       {"+l", "list"},
-      {"+L", "large list"},            {"+vl", "list view"},
-      {"+vL", "large list view"},      {"+w:", "fixed-size list"},
-      {"+m", "map"},                   {"+u", "union"},
+      {"n", "the null type"},
+      {"e", "float16"},
+      {"d:", "decimal"},
+      {"w:", "fixed-size binary"},
+      {"vu", "utf8 view"},
+      {"vz", "binary view"},
+      {"tdm", "date64"},
+      {"tt", "time of day"},
+      {"tD", "duration"},
+      {"ti", "interval"},
+      {"+s", "a nested struct"},
+      {"+l", "list"},
+      {"+L", "large list"},
+      {"+vl", "list view"},
+      {"+vL", "large list view"},
+      {"+w:", "fixed-size list"},
+      {"+m", "map"},
+      {"+u", "union"},
       {"+r", "run-end encoding"},
   };
   for (const Prefix& k : kKinds) {
@@ -96,11 +105,16 @@ std::optional<DataType> simple_type(std::string_view f) {
   if (f.size() >= 4 && f.starts_with("ts") && f[3] == ':') {
     const std::string zone(f.substr(4));
     switch (f[2]) {
-      case 's': return DataType::timestamp(TimeUnit::kSecond, zone);
-      case 'm': return DataType::timestamp(TimeUnit::kMilli, zone);
-      case 'u': return DataType::timestamp(TimeUnit::kMicro, zone);
-      case 'n': return DataType::timestamp(TimeUnit::kNano, zone);
-      default: break;
+      case 's':
+        return DataType::timestamp(TimeUnit::kSecond, zone);
+      case 'm':
+        return DataType::timestamp(TimeUnit::kMilli, zone);
+      case 'u':
+        return DataType::timestamp(TimeUnit::kMicro, zone);
+      case 'n':
+        return DataType::timestamp(TimeUnit::kNano, zone);
+      default:
+        break;
     }
   }
   return std::nullopt;
@@ -152,8 +166,9 @@ const void* buffer_at(const Source& s, int i) { return s.array.buffers[i]; }
 Buffer required_buffer(const Source& s, int i, const char* role, size_t size) {
   const void* p = buffer_at(s, i);
   if (p == nullptr && size > 0) {
-    fail(s.schema, s.name, "buffer " + std::to_string(i) + " (" + role + ") is null but " +
-                               std::to_string(size) + " bytes are needed");
+    fail(s.schema, s.name,
+         "buffer " + std::to_string(i) + " (" + role + ") is null but " + std::to_string(size) +
+             " bytes are needed");
   }
   if (p == nullptr) return Buffer();
   return Buffer(p, size, s.owner);
@@ -179,7 +194,8 @@ void narrow_offsets(const Source& s, ColumnBuffers& b, int64_t end) {
   b.values = Buffer::from_vector(std::move(narrow));
   const auto* data = static_cast<const uint8_t*>(buffer_at(s, 2));
   if (data == nullptr && last > first) fail(s.schema, s.name, "buffer 2 (data) is null");
-  b.data = data == nullptr ? Buffer() : Buffer(data + first, static_cast<size_t>(last - first), s.owner);
+  b.data =
+      data == nullptr ? Buffer() : Buffer(data + first, static_cast<size_t>(last - first), s.owner);
 }
 
 void string_buffers(const Source& s, bool large, ColumnBuffers& b) {
@@ -200,10 +216,15 @@ void string_buffers(const Source& s, bool large, ColumnBuffers& b) {
 // Check the array's header against what the type needs.
 void check_array(const Source& s, int64_t n_buffers) {
   const ArrowArray& a = s.array;
+  if (s.schema.release == nullptr) fail(s.schema, s.name, "the schema is released");
   if (a.release == nullptr) fail(s.schema, s.name, "the array is released");
+  if (s.schema.dictionary == nullptr && a.dictionary != nullptr) {
+    fail(s.schema, s.name, "the array has a dictionary, the schema none");
+  }
   if (a.n_buffers != n_buffers) {
-    fail(s.schema, s.name, "n_buffers is " + std::to_string(a.n_buffers) + ", the format needs " +
-                               std::to_string(n_buffers));
+    fail(s.schema, s.name,
+         "n_buffers is " + std::to_string(a.n_buffers) + ", the format needs " +
+             std::to_string(n_buffers));
   }
   if (a.buffers == nullptr) fail(s.schema, s.name, "the buffers pointer is null");
   if (a.n_children != 0) {
@@ -213,8 +234,8 @@ void check_array(const Source& s, int64_t n_buffers) {
     fail(s.schema, s.name, "negative length, offset or null_count");
   }
   if (buffer_at(s, 0) == nullptr && a.null_count > 0) {
-    fail(s.schema, s.name, "null_count is " + std::to_string(a.null_count) +
-                               " but there is no validity buffer");
+    fail(s.schema, s.name,
+         "null_count is " + std::to_string(a.null_count) + " but there is no validity buffer");
   }
 }
 
@@ -288,12 +309,14 @@ void check_struct(const ArrowSchema& s, const ArrowArray& a) {
   if (s.format == nullptr || std::string_view(s.format) != "+s") {
     fail(s, root, "a record batch must be a struct (format '+s')");
   }
-  if (a.n_buffers != 1) fail(s, root, "n_buffers is " + std::to_string(a.n_buffers) + ", a struct has 1");
+  if (a.n_buffers != 1)
+    fail(s, root, "n_buffers is " + std::to_string(a.n_buffers) + ", a struct has 1");
   if (a.buffers == nullptr) fail(s, root, "the buffers pointer is null");
   if (a.length < 0 || a.offset < 0) fail(s, root, "negative length or offset");
   if (s.n_children != a.n_children) {
-    fail(s, root, "the schema has " + std::to_string(s.n_children) + " children, the array " +
-                      std::to_string(a.n_children));
+    fail(s, root,
+         "the schema has " + std::to_string(s.n_children) + " children, the array " +
+             std::to_string(a.n_children));
   }
   if (a.n_children > 0 && (s.children == nullptr || a.children == nullptr)) {
     fail(s, root, "the children pointer is null");
@@ -302,8 +325,9 @@ void check_struct(const ArrowSchema& s, const ArrowArray& a) {
   if (validity == nullptr || a.null_count == 0) return;
   for (int64_t i = a.offset; i < a.offset + a.length; ++i) {
     if (((validity[i >> 3] >> (i & 7)) & 1) == 0) {
-      fail(s, root, "row " + std::to_string(i - a.offset) +
-                        " of the struct is null; quilt::Table has no null rows");
+      fail(s, root,
+           "row " + std::to_string(i - a.offset) +
+               " of the struct is null; quilt::Table has no null rows");
     }
   }
 }
@@ -319,7 +343,8 @@ void finish(const Table& table, const ArrowImportOptions& options) {
 
 }  // namespace
 
-Table import_arrow_table(ArrowSchema* schema, ArrowArray* array, const ArrowImportOptions& options) {
+Table import_arrow_table(ArrowSchema* schema, ArrowArray* array,
+                         const ArrowImportOptions& options) {
   MovedSchema ms;
   auto ma = std::make_shared<MovedArray>();
   move_in(schema, array, ms, *ma);
@@ -336,8 +361,9 @@ Table import_arrow_table(ArrowSchema* schema, ArrowArray* array, const ArrowImpo
     const std::string name = cs->name != nullptr ? cs->name : "";
     Source source{*cs, *ca, name, owner};
     if (ca->length < a.offset + a.length) {
-      fail(*cs, name, "the child has " + std::to_string(ca->length) + " rows, the struct needs " +
-                          std::to_string(a.offset + a.length));
+      fail(*cs, name,
+           "the child has " + std::to_string(ca->length) + " rows, the struct needs " +
+               std::to_string(a.offset + a.length));
     }
     // The struct's offset and length select rows of every child.
     columns.push_back(import_column(source).slice(a.offset, a.length));
