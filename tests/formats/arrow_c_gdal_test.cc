@@ -1,5 +1,6 @@
 // GDAL as an independent Arrow C Data Interface producer: OGR's Arrow stream
 // (GDAL >= 3.6, Debian's libgdal32) of a GeoJSON layer, imported as a Table.
+// The table then goes through our Parquet writer to the oracle's readers.
 // libgdal is loaded with dlopen so the library itself does not link it; the
 // few C entry points used are declared here from GDAL's public C API.
 #include <dlfcn.h>
@@ -9,7 +10,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "parquet_oracle.h"
 #include "quilt/arrow_c.h"
+#include "quilt/parquet.h"
 #include "test_util.h"
 
 // The Arrow C stream interface, as its specification defines it.
@@ -151,6 +154,17 @@ TEST(ArrowCGdal, ImportsOgrArrowStreamOfAGeoJsonLayer) {
     EXPECT_EQ(geometry->type(), DataType::binary());
     EXPECT_EQ(geometry->string_at(0), wkb_point(1.0, 2.0));
     EXPECT_EQ(geometry->string_at(1), wkb_point(-3.5, 4.25));
+
+    // GDAL's memory straight into our Parquet writer; the oracle's readers agree on it.
+    const std::string parquet = (dir.path() / "points.parquet").string();
+    write_parquet_file(t, parquet);
+    OracleReport report = check_parquet(parquet);
+    EXPECT_EQ(report.exit_code, 0) << report.problems() << report.err;
+    Json rows = duckdb_sql("SELECT name, n::VARCHAR AS n, big::VARCHAR AS big FROM '" + parquet +
+                           "' WHERE ok");
+    ASSERT_EQ(rows.as_array().size(), 1u);
+    EXPECT_EQ(rows.as_array()[0].find("name")->as_string(), "caf\xc3\xa9");
+    EXPECT_EQ(rows.as_array()[0].find("big")->as_string(), "5000000000");
   }
   ArrowArray end{};
   ASSERT_EQ(stream.get_next(&stream, &end), 0);
