@@ -48,6 +48,13 @@ std::string where(const ArrowSchema& s, const std::string& name) {
   throw InvalidArgument(where(s, name) + what);
 }
 
+// The same for the top-level struct, whose name is usually empty.
+[[noreturn]] void fail_batch(const ArrowSchema& s, const std::string& what) {
+  std::string format = s.format != nullptr ? s.format : "(null)";
+  throw InvalidArgument("Arrow C import: the record batch (format '" + escape_for_message(format) +
+                        "'): " + what);
+}
+
 // Name a format Table cannot hold, for the error message.
 std::string unsupported_kind(std::string_view f) {
   struct Prefix {
@@ -233,6 +240,10 @@ void check_array(const Source& s, int64_t n_buffers) {
   if (a.length < 0 || a.offset < 0 || a.null_count < -1) {
     fail(s.schema, s.name, "negative length, offset or null_count");
   }
+  // Sizes below are computed as (offset + length) * 8 at most: keep that in range.
+  if (a.length > std::numeric_limits<int64_t>::max() / 16 - a.offset) {
+    fail(s.schema, s.name, "length + offset is too large");
+  }
   if (buffer_at(s, 0) == nullptr && a.null_count > 0) {
     fail(s.schema, s.name,
          "null_count is " + std::to_string(a.null_count) + " but there is no validity buffer");
@@ -305,29 +316,27 @@ void move_in(ArrowSchema* schema, ArrowArray* array, MovedSchema& ms, MovedArray
 
 // The struct's own rows: Table has no null rows, so any is an error.
 void check_struct(const ArrowSchema& s, const ArrowArray& a) {
-  const std::string root = s.name != nullptr ? s.name : "";
   if (s.format == nullptr || std::string_view(s.format) != "+s") {
-    fail(s, root, "a record batch must be a struct (format '+s')");
+    fail_batch(s, "a record batch must be a struct (format '+s')");
   }
-  if (a.n_buffers != 1)
-    fail(s, root, "n_buffers is " + std::to_string(a.n_buffers) + ", a struct has 1");
-  if (a.buffers == nullptr) fail(s, root, "the buffers pointer is null");
-  if (a.length < 0 || a.offset < 0) fail(s, root, "negative length or offset");
+  if (a.n_buffers != 1) {
+    fail_batch(s, "n_buffers is " + std::to_string(a.n_buffers) + ", a struct has 1");
+  }
+  if (a.buffers == nullptr) fail_batch(s, "the buffers pointer is null");
+  if (a.length < 0 || a.offset < 0) fail_batch(s, "negative length or offset");
   if (s.n_children != a.n_children) {
-    fail(s, root,
-         "the schema has " + std::to_string(s.n_children) + " children, the array " +
-             std::to_string(a.n_children));
+    fail_batch(s, "the schema has " + std::to_string(s.n_children) + " children, the array " +
+                      std::to_string(a.n_children));
   }
   if (a.n_children > 0 && (s.children == nullptr || a.children == nullptr)) {
-    fail(s, root, "the children pointer is null");
+    fail_batch(s, "the children pointer is null");
   }
   const auto* validity = static_cast<const uint8_t*>(a.buffers[0]);
   if (validity == nullptr || a.null_count == 0) return;
   for (int64_t i = a.offset; i < a.offset + a.length; ++i) {
     if (((validity[i >> 3] >> (i & 7)) & 1) == 0) {
-      fail(s, root,
-           "row " + std::to_string(i - a.offset) +
-               " of the struct is null; quilt::Table has no null rows");
+      fail_batch(s, "row " + std::to_string(i - a.offset) +
+                        " of the struct is null; quilt::Table has no null rows");
     }
   }
 }
@@ -357,7 +366,7 @@ Table import_arrow_table(ArrowSchema* schema, ArrowArray* array,
   for (int64_t i = 0; i < s.n_children; ++i) {
     const ArrowSchema* cs = s.children[i];
     const ArrowArray* ca = a.children[i];
-    if (cs == nullptr || ca == nullptr) fail(s, "", "child " + std::to_string(i) + " is null");
+    if (cs == nullptr || ca == nullptr) fail_batch(s, "child " + std::to_string(i) + " is null");
     const std::string name = cs->name != nullptr ? cs->name : "";
     Source source{*cs, *ca, name, owner};
     if (ca->length < a.offset + a.length) {

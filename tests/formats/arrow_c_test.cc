@@ -899,7 +899,7 @@ TEST_F(ArrowCTest, BrokenStructsAreRejectedAndReleased) {
          b.array = c_array(2, 1, 0, {bitmap("10")}, {c_array(2, 0, 0, {std::nullopt, kTwoInt64})});
          return b;
        },
-       {"'+s'", "row 1 of the struct is null"}},
+       {"the record batch (format '+s')", "row 1 of the struct is null"}},
       {"not a struct",
        [] {
          return CBatch{c_schema("l", "n"), c_array(2, 0, 0, {std::nullopt, kTwoInt64})};
