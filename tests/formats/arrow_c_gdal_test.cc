@@ -50,12 +50,12 @@ void bind(void* lib, const char* name, F& f) {
   if (f == nullptr) throw std::runtime_error(std::string("libgdal lacks ") + name);
 }
 
-// Load libgdal once (never unloaded). Throws when it is missing: scripts/setup installs it.
+// Load libgdal once (never unloaded). Throws when it is missing: scripts/setup --test installs it.
 const Gdal& gdal() {
   static const Gdal g = [] {
     void* lib = dlopen("libgdal.so.32", RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) {
-      throw std::runtime_error(std::string("libgdal32 is missing (scripts/setup installs it): ") +
+      throw std::runtime_error(std::string("libgdal32 is missing (scripts/setup --test installs it): ") +
                                dlerror());
     }
     Gdal out;
