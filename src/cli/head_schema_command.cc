@@ -90,6 +90,7 @@ int csv_schema(TableSource& source, bool json) {
   Table table = source.read_csv_table();
   if (json) {
     Json out = Json::object();
+    out.set("name", Json(source.name()));
     out.set("format", Json("csv"));
     Json::Array columns;
     for (const Field& f : table.schema()) {

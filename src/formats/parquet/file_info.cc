@@ -84,8 +84,15 @@ std::string logical_type_name(const SchemaElement& e) {
       return "TIMESTAMP(" + unit_name(t.unit) + (t.is_adjusted_to_utc ? ",UTC)" : ",local)");
     case LogicalType::Kind::kInteger:
       return "INT(" + std::to_string(t.bit_width) + (t.is_signed ? ",signed)" : ",unsigned)");
-    case LogicalType::Kind::kOther:
-      return other_logical_name(t.other_id);
+    case LogicalType::Kind::kOther: {
+      std::string name = other_logical_name(t.other_id);
+      // DECIMAL's precision and scale are mirrored in the element (we skip the union's copy).
+      if (t.other_id == 5 && e.precision) {
+        name.append("(").append(std::to_string(*e.precision)).append(",");
+        name.append(std::to_string(e.scale.value_or(0))).append(")");
+      }
+      return name;
+    }
     case LogicalType::Kind::kNone:
       break;
   }
