@@ -25,7 +25,8 @@ struct TableRefArgs {
 
 enum class TableFormat { kParquet, kCsv };
 
-/// A table's bytes and how to read them. Holds the S3 reader it opened (when any).
+/// A table's bytes and how to read them. Holds the S3 reader it opened (when any). Not
+/// thread-safe (one command uses it).
 class TableSource {
  public:
   /// Resolve `args`: a package entry when --path is given or the ref is a Quilt URI, else an
