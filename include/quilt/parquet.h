@@ -7,7 +7,9 @@
 // reads what it writes and what pyarrow and DuckDB write by default.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,5 +133,74 @@ Table read_parquet(const Buffer& bytes, std::string_view source,
                    const ParquetReadOptions& options = {});
 /// Read a Parquet file. Throws IoError naming the path when it cannot be read.
 Table read_parquet_file(const std::string& path, const ParquetReadOptions& options = {});
+
+/// Random access to a Parquet file that is not a local file (an object in S3, say): the reader
+/// asks for the footer and then for the column chunks it needs, never for the whole file.
+struct ParquetByteSource {
+  /// Names the file in errors.
+  std::string name;
+  /// The file's size in bytes.
+  uint64_t size = 0;
+  /// Fill `out` with the bytes [offset, offset + out.size()) (always within `size`), or throw.
+  /// Called from the pool's threads at once when ParquetReadOptions::pool is set.
+  std::function<void(uint64_t offset, std::span<uint8_t> out)> read_at;
+};
+
+/// Read a Parquet file through `source`, as read_parquet reads bytes in memory.
+Table read_parquet(const ParquetByteSource& source, const ParquetReadOptions& options = {});
+
+/// One top-level column of a Parquet file.
+struct ParquetColumnInfo {
+  std::string name;
+  /// The column type read_parquet makes of it (pandas' metadata applied), or std::nullopt when
+  /// the reader cannot read the column (`unsupported` then says why).
+  std::optional<DataType> type;
+  std::string unsupported;
+  /// False for a REQUIRED column (no nulls possible).
+  bool nullable = true;
+  /// Parquet's physical type ("INT64", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY(16)"), or "group"
+  /// for a nested column.
+  std::string physical_type;
+  /// Parquet's logical type ("STRING", "TIMESTAMP(MICROS,UTC)", "INT(8,signed)", "DATE"), else
+  /// the legacy converted type ("UTF8", "DECIMAL(9,1)"); empty when the column has neither.
+  std::string logical_type;
+};
+
+/// One row group of a Parquet file.
+struct ParquetRowGroupInfo {
+  int64_t num_rows = 0;
+  /// Sums over its column chunks, as the footer gives them.
+  int64_t compressed_bytes = 0;
+  int64_t uncompressed_bytes = 0;
+  /// The distinct codecs of its column chunks, in column order ("SNAPPY", "ZSTD", ...).
+  std::vector<std::string> codecs;
+  /// The bytes [first_byte, end_byte) of the file that hold its column chunks.
+  uint64_t first_byte = 0;
+  uint64_t end_byte = 0;
+};
+
+/// What a Parquet file's footer says.
+struct ParquetFileInfo {
+  std::vector<ParquetColumnInfo> columns;
+  int64_t num_rows = 0;
+  std::vector<ParquetRowGroupInfo> row_groups;
+  /// The writer's name and version, when the file names it.
+  std::optional<std::string> created_by;
+  /// The keys of the file's key-value metadata, in file order ("pandas", "ARROW:schema", ...).
+  std::vector<std::string> metadata_keys;
+  /// The footer's format version (1 or 2).
+  int32_t format_version = 1;
+  uint64_t file_size = 0;
+};
+
+/// Read only the footer of the Parquet file at `path` and describe it. Throws IoError naming
+/// the path when it cannot be read; Corrupt naming it for a file that is not Parquet or whose
+/// footer is malformed (a schema that is not a tree, row group sizes that disagree with the
+/// footer's row count); InvalidArgument for an encrypted file. A column the reader cannot
+/// decode is described, not refused.
+ParquetFileInfo read_parquet_info_file(const std::string& path);
+/// Read only the footer through `source` (three reads: the magic at each end, then the footer)
+/// and describe it; throws as read_parquet_info_file does, naming source.name.
+ParquetFileInfo read_parquet_info(const ParquetByteSource& source);
 
 }  // namespace quilt

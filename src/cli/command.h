@@ -34,6 +34,9 @@ void add_delete_rollback_commands(CLI::App& app, std::shared_ptr<CommandRunner> 
 /// Add `quiltcpp convert IN OUT [--compression C] [--row-group-size N]`.
 void add_convert_command(CLI::App& app, std::shared_ptr<CommandRunner> run);
 
+/// Add `quiltcpp head REF [-n N] [--json]` and `quiltcpp schema REF [--json]`.
+void add_head_schema_commands(CLI::App& app, std::shared_ptr<CommandRunner> run);
+
 /// Print a JSON value on stdout, one line.
 void print_json(const Json& value);
 

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   add_diff_verify_commands(app, run);
   add_delete_rollback_commands(app, run);
   add_convert_command(app, run);
+  add_head_schema_commands(app, run);
   // Every command that can reach S3 takes the connection flags; they become the defaults of
   // the process's S3 clients (storage/s3/clients.h).
   quilt::s3::ConfigOverrides s3_flags;

@@ -28,6 +28,7 @@ using parquet::Input;
 using parquet::OutputBuffer;
 using parquet::Scratch;
 using parquet::Workspace;
+using parquet::Footer;
 
 constexpr size_t kFooterTail = 8;  // footer length (4) + magic (4)
 constexpr uint64_t kMaxRowsPerByte = uint64_t{1} << 20;
@@ -75,16 +76,32 @@ class FileInput : public Input {
   uint64_t size_ = 0;
 };
 
+// A file behind the caller's read_at (an S3 object, say), read into the caller's scratch.
+class SourceInput : public Input {
+ public:
+  explicit SourceInput(const ParquetByteSource& source) : source_(source) {
+    if (!source_.read_at) throw InvalidArgument(source_.name + ": the byte source has no read_at");
+  }
+  uint64_t size() const override { return source_.size; }
+  std::span<const uint8_t> read(uint64_t offset, size_t size, Scratch& scratch) const override {
+    uint8_t* out = scratch.reserve(size);
+    source_.read_at(offset, {out, size});
+    return {out, size};
+  }
+
+ private:
+  const ParquetByteSource& source_;
+};
+
 uint32_t load_u32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
   return v;
 }
 
-struct Footer {
-  FileMetaData metadata;
-  uint64_t data_end = 0;  // where the footer starts: column chunks lie before
-};
+}  // namespace
+
+namespace parquet {
 
 Footer read_footer(const Input& in, const std::string& source) {
   uint64_t size = in.size();
@@ -113,6 +130,18 @@ Footer read_footer(const Input& in, const std::string& source) {
   std::span<const uint8_t> footer = in.read(start, length, scratch);
   return {parquet::read_file_metadata(footer, "footer of " + source), start};
 }
+
+std::unique_ptr<Input> open_file_input(const std::string& path) {
+  return std::make_unique<FileInput>(path);
+}
+
+std::unique_ptr<Input> make_source_input(const ParquetByteSource& source) {
+  return std::make_unique<SourceInput>(source);
+}
+
+}  // namespace parquet
+
+namespace {
 
 // The column chunks of the file, checked against the footer and the file's size.
 struct Chunk {
@@ -400,6 +429,11 @@ Table read_parquet(const Buffer& bytes, std::string_view source,
 Table read_parquet_file(const std::string& path, const ParquetReadOptions& options) {
   FileInput in(path);
   return Reader(in, path, options).read();
+}
+
+Table read_parquet(const ParquetByteSource& source, const ParquetReadOptions& options) {
+  SourceInput in(source);
+  return Reader(in, source.name, options).read();
 }
 
 }  // namespace quilt

@@ -15,11 +15,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "formats/parquet/metadata.h"
+#include "quilt/parquet.h"
 #include "quilt/table.h"
 
 namespace quilt::parquet {
@@ -149,6 +151,37 @@ class Input {
   /// (valid until the scratch is reused). REQUIRES: the range is within size().
   virtual std::span<const uint8_t> read(uint64_t offset, size_t size, Scratch& scratch) const = 0;
 };
+
+/// The footer of a file and where it starts (the column chunks lie before).
+struct Footer {
+  FileMetaData metadata;
+  uint64_t data_end = 0;
+};
+
+/// Read and decode the footer of `in` (the magic at both ends checked). Throws Corrupt naming
+/// `source` for a file too short, without the magic, or with a footer length past its start;
+/// InvalidArgument for an encrypted file.
+Footer read_footer(const Input& in, const std::string& source);
+
+/// Open a local file for reading by offset. Throws IoError naming the path.
+std::unique_ptr<Input> open_file_input(const std::string& path);
+/// Read through `source` (which must outlive the input).
+std::unique_ptr<Input> make_source_input(const ParquetByteSource& source);
+
+/// One top-level column of a schema as the reader sees it: where its element is, and its plan
+/// or why it cannot be read.
+struct ColumnDescription {
+  size_t element = 0;  // index into FileMetaData::schema
+  std::optional<ColumnPlan> plan;
+  std::string unsupported;  // the reader's message when plan is empty
+};
+
+/// Describe every top-level column of `metadata` (pandas' metadata applied as plan_columns
+/// does), keeping going past columns the reader does not support. Throws Corrupt as
+/// plan_columns does for a schema that is not a tree.
+std::vector<ColumnDescription> describe_columns(const FileMetaData& metadata,
+                                                const std::string& pandas_json,
+                                                const std::string& source);
 
 /// One column chunk to decode: where its bytes are and where its rows go.
 struct ChunkJob {

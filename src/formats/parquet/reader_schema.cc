@@ -372,4 +372,42 @@ std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::st
   return plans;
 }
 
+std::vector<ColumnDescription> describe_columns(const FileMetaData& metadata,
+                                                const std::string& pandas_json,
+                                                const std::string& source) {
+  const std::vector<SchemaElement>& schema = metadata.schema;
+  if (schema.empty()) throw Corrupt(source + ": the footer has no schema");
+  int32_t children = schema[0].num_children.value_or(0);
+  if (children < 0 || static_cast<size_t>(children) > schema.size() - 1) {
+    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
+                  std::to_string(schema.size() - 1) + " elements follow");
+  }
+  std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
+  std::vector<ColumnDescription> out;
+  size_t i = 1;
+  size_t leaves = 0;
+  for (int32_t c = 0; c < children; ++c) {
+    if (i >= schema.size()) throw Corrupt(source + ": the schema ends inside the root's children");
+    const SchemaElement& e = schema[i];
+    size_t first_leaf = leaves;
+    size_t end = skip_subtree(schema, i, leaves, source);
+    ColumnDescription& d = out.emplace_back();
+    d.element = i;
+    // One column the reader cannot decode must not hide the others: describe it and go on.
+    try {
+      if (e.num_children.value_or(0) > 0) {
+        unsupported(source, e.name, "a nested column (group node: LIST, MAP or struct)");
+      }
+      ColumnPlan plan = plan_leaf(e, first_leaf, source);
+      auto p = pandas.find(plan.name);
+      if (p != pandas.end()) apply_pandas(plan, p->second);
+      d.plan = std::move(plan);
+    } catch (const InvalidArgument& error) {
+      d.unsupported = error.what();
+    }
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace quilt::parquet
