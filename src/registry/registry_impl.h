@@ -1,9 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quilt/object_store.h"
 #include "quilt/registry.h"
@@ -67,6 +70,14 @@ struct Registry::Impl {
   std::optional<s3::PutResult> server_side_copy(const ManifestEntry& entry, const std::string& key);
   Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
                     const ProgressFn& on_progress);
+  /// copy_data() for the entries at `indices`: local files of at most kEngineMaxObject bytes
+  /// bound for this S3 registry under key_of(entry). Each is read and verified on `pool` and
+  /// uploaded through the S3 client's transfer engine; targets[i] gets its new physical key.
+  /// Throws the first failure in `indices` order once every started upload has ended.
+  void push_small(const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
+                  const std::function<std::string(const ManifestEntry&)>& key_of,
+                  std::vector<PhysicalKey>& targets, ThreadPool& pool,
+                  const ProgressFn& on_progress);
 };
 
 }  // namespace quilt

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -21,6 +23,7 @@
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 #include "registry/registry_impl.h"
+#include "registry/transfer_window.h"
 #include "registry/verified_copy.h"
 #include "storage/file_lock.h"
 #include "storage/s3/clients.h"
@@ -30,7 +33,8 @@ namespace quilt {
 namespace {
 
 constexpr auto kLockTimeout = std::chrono::seconds(120);
-// Transfers to or from S3 wait on the network, not the CPU: run this many at once.
+// Transfers to or from S3 that cannot go through the transfer engine (large files, server-side
+// copies, checks of an earlier push) wait on the network, not the CPU: run this many at once.
 constexpr size_t kRemoteTransfers = 16;
 
 // User metadata on objects a push uploads to S3: the entry's hash, so that a
@@ -98,25 +102,90 @@ std::optional<s3::PutResult> Registry::Impl::server_side_copy(const ManifestEntr
   return result;
 }
 
-Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
-                                  ThreadPool& pool, const ProgressFn& on_progress) {
+void Registry::Impl::push_small(const std::vector<size_t>& indices,
+                                std::span<const ManifestEntry> entries,
+                                const std::function<std::string(const ManifestEntry&)>& key_of,
+                                std::vector<PhysicalKey>& targets, ThreadPool& pool,
+                                const ProgressFn& on_progress) {
+  auto& s3_store = static_cast<s3::S3Store&>(*store);
+  s3::Client& client = s3_store.client();
+  std::vector<std::exception_ptr> errors(entries.size());
+  std::atomic<bool> failed{false};
+  {
+    TransferWindow window;
+    // Reading and hashing run on the CPU pool; each file's bytes are read once, hashed (the
+    // entry's hash and the request's SHA-256) and sent from the same buffer.
+    pool.parallel_for(indices.size(), [&](size_t n) {
+      if (failed) return;  // no new uploads after a failure; those running finish
+      size_t i = indices[n];
+      const ManifestEntry& entry = entries[i];
+      window.begin(entry.size);
+      std::shared_ptr<const std::vector<uint8_t>> body;
+      s3::PutOptions put;
+      std::string key = key_of(entry);
+      try {
+        body = std::make_shared<const std::vector<uint8_t>>(read_verified(entry));
+        put.payload_sha256 = s3::sha256_hex(*body);
+      } catch (...) {
+        window.end(entry.size);
+        throw;
+      }
+      put.metadata = {{kHashMetadata, hash_metadata(entry.hash)}};
+      client.put_object_async(bucket, s3_store.full_key(key), std::move(body), put,
+                              [&, i, key](s3::AsyncResult<s3::PutResult> result) {
+                                const ManifestEntry& done = entries[i];
+                                if (result.error) {
+                                  errors[i] = result.error;
+                                  failed = true;
+                                } else {
+                                  targets[i] = PhysicalKey::from_s3(bucket, prefix + key,
+                                                                    result.value->version_id);
+                                  if (on_progress) on_progress(1, done.size);
+                                }
+                                window.end(done.size);
+                              });
+    });
+  }  // the window waits for the last upload, also when the loop threw
+  for (size_t i : indices) {
+    if (errors[i]) std::rethrow_exception(errors[i]);  // the first by walk order
+  }
+}
+
+Package Registry::Impl::copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
+                                  const ProgressFn& on_progress) {
   std::string base = name.user + "/" + name.pkg + "/";
   auto entries = package.entries();
   std::vector<PhysicalKey> targets(entries.size());
   bool remote = is_s3() || std::any_of(entries.begin(), entries.end(), [](const ManifestEntry& e) {
                   return e.physical_key.is_s3();
                 });
-  std::unique_ptr<ThreadPool> transfers;
-  if (remote) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
+  auto key_of = [&](const ManifestEntry& entry) { return base + entry.logical_key; };
   // What an earlier, interrupted push of this name left: one listing, then a
   // HEAD only for keys of the right size.
   std::map<std::string, uint64_t> existing;
   if (is_s3()) {
     for (ObjectInfo& info : store->list_all(base)) existing.emplace(std::move(info.key), info.size);
   }
-  (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
+  // Small local files bound for S3 go through the client's transfer engine, many at once on
+  // one thread; everything else takes the path below.
+  std::vector<size_t> rest;
+  std::vector<size_t> small;
+  for (size_t i = 0; i < entries.size(); ++i) {
     const ManifestEntry& entry = entries[i];
-    std::string key = base + entry.logical_key;
+    bool engine = is_s3() && entry.physical_key.is_local() && entry.size <= kEngineMaxObject;
+    if (engine) {
+      auto found = existing.find(key_of(entry));
+      engine = found == existing.end() || found->second != entry.size;
+    }
+    (engine ? small : rest).push_back(i);
+  }
+  if (!small.empty()) push_small(small, entries, key_of, targets, pool, on_progress);
+  std::unique_ptr<ThreadPool> transfers;
+  if (remote && !rest.empty()) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
+  (remote ? *transfers : pool).parallel_for(rest.size(), [&](size_t n) {
+    size_t i = rest[n];
+    const ManifestEntry& entry = entries[i];
+    std::string key = key_of(entry);
     if (is_s3()) {
       auto found = existing.find(key);
       std::optional<std::optional<std::string>> done;
