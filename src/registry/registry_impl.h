@@ -74,6 +74,15 @@ struct Registry::Impl {
   /// bound for this S3 registry under key_of(entry). Each is read and verified on `pool` and
   /// uploaded through the S3 client's transfer engine; targets[i] gets its new physical key.
   /// Throws the first failure in `indices` order once every started upload has ended.
+  /// For the entries at `indices` (small local files whose key in this S3 registry already
+  /// holds an object of their size): HEAD each through the transfer engine, and where an
+  /// earlier push left it whole (its quilt-hash metadata is the entry's), set targets[i] and
+  /// count it as done. Return the indices still to upload, in order.
+  std::vector<size_t> skip_pushed(const std::vector<size_t>& indices,
+                                  std::span<const ManifestEntry> entries,
+                                  const std::function<std::string(const ManifestEntry&)>& key_of,
+                                  std::vector<PhysicalKey>& targets,
+                                  const ProgressFn& on_progress);
   void push_small(const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
                   const std::function<std::string(const ManifestEntry&)>& key_of,
                   std::vector<PhysicalKey>& targets, ThreadPool& pool,

@@ -102,6 +102,45 @@ std::optional<s3::PutResult> Registry::Impl::server_side_copy(const ManifestEntr
   return result;
 }
 
+std::vector<size_t> Registry::Impl::skip_pushed(
+    const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
+    const std::function<std::string(const ManifestEntry&)>& key_of,
+    std::vector<PhysicalKey>& targets, const ProgressFn& on_progress) {
+  auto& s3_store = static_cast<s3::S3Store&>(*store);
+  s3::Client& client = s3_store.client();
+  std::vector<std::exception_ptr> errors(entries.size());
+  std::vector<char> there(entries.size(), 0);
+  {
+    TransferWindow window;
+    for (size_t i : indices) {
+      window.begin(0);
+      std::string key = key_of(entries[i]);
+      client.head_object_async(
+          bucket, s3_store.full_key(key), std::nullopt,
+          [&, i, key](s3::AsyncResult<std::optional<s3::ObjectMeta>> result) {
+            const ManifestEntry& entry = entries[i];
+            if (result.error) {
+              errors[i] = result.error;
+            } else if (const std::optional<s3::ObjectMeta>& meta = *result.value;
+                       meta && meta->size == entry.size &&
+                       meta->meta(kHashMetadata) == hash_metadata(entry.hash)) {
+              // As already_pushed(): an earlier push left this object whole.
+              targets[i] = PhysicalKey::from_s3(bucket, prefix + key, meta->version_id);
+              there[i] = 1;
+              if (on_progress) on_progress(1, entry.size);
+            }
+            window.end(0);
+          });
+    }
+  }
+  std::vector<size_t> missing;
+  for (size_t i : indices) {
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    if (!there[i]) missing.push_back(i);
+  }
+  return missing;
+}
+
 void Registry::Impl::push_small(const std::vector<size_t>& indices,
                                 std::span<const ManifestEntry> entries,
                                 const std::function<std::string(const ManifestEntry&)>& key_of,
@@ -170,14 +209,20 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
   // one thread; everything else takes the path below.
   std::vector<size_t> rest;
   std::vector<size_t> small;
+  std::vector<size_t> recheck;  // small, with an object of the right size there already
   for (size_t i = 0; i < entries.size(); ++i) {
     const ManifestEntry& entry = entries[i];
-    bool engine = is_s3() && entry.physical_key.is_local() && entry.size <= kEngineMaxObject;
-    if (engine) {
-      auto found = existing.find(key_of(entry));
-      engine = found == existing.end() || found->second != entry.size;
+    if (!(is_s3() && entry.physical_key.is_local() && entry.size <= kEngineMaxObject)) {
+      rest.push_back(i);
+      continue;
     }
-    (engine ? small : rest).push_back(i);
+    auto found = existing.find(key_of(entry));
+    (found != existing.end() && found->second == entry.size ? recheck : small).push_back(i);
+  }
+  if (!recheck.empty()) {
+    std::vector<size_t> again = skip_pushed(recheck, entries, key_of, targets, on_progress);
+    small.insert(small.end(), again.begin(), again.end());
+    std::sort(small.begin(), small.end());  // errors are reported in walk order
   }
   if (!small.empty()) push_small(small, entries, key_of, targets, pool, on_progress);
   std::unique_ptr<ThreadPool> transfers;
