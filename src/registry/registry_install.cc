@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <filesystem>
 #include <map>
@@ -214,6 +214,10 @@ Package Registry::install(const PackageName& name, std::string_view hash_or_pref
     (engine ? small : rest).push_back(i);
   }
   install_small(small, entries, dest, staging, errors, present, options.on_progress);
+  // The install fails anyway: start no more downloads.
+  if (std::any_of(errors.begin(), errors.end(), [](const std::exception_ptr& e) { return e; })) {
+    rest.clear();
+  }
   // Downloads wait on the network: many at once, on threads of their own.
   bool remote = std::any_of(rest.begin(), rest.end(),
                             [&](size_t i) { return entries[i].physical_key.is_s3(); });

@@ -190,8 +190,8 @@ void Registry::Impl::push_small(const std::vector<size_t>& indices,
   }
 }
 
-Package Registry::Impl::copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
-                                  const ProgressFn& on_progress) {
+Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
+                                  ThreadPool& pool, const ProgressFn& on_progress) {
   std::string base = name.user + "/" + name.pkg + "/";
   auto entries = package.entries();
   std::vector<PhysicalKey> targets(entries.size());
@@ -227,7 +227,7 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
   if (!small.empty()) push_small(small, entries, key_of, targets, pool, on_progress);
   std::unique_ptr<ThreadPool> transfers;
   if (remote && !rest.empty()) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
-  (remote ? *transfers : pool).parallel_for(rest.size(), [&](size_t n) {
+  (transfers ? *transfers : pool).parallel_for(rest.size(), [&](size_t n) {
     size_t i = rest[n];
     const ManifestEntry& entry = entries[i];
     std::string key = key_of(entry);
