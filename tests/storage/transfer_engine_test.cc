@@ -397,6 +397,28 @@ TEST_F(TransferEngineTest, CallbacksRunOnTheEngineThreadAndTheEngineStopsCleanly
   EXPECT_EQ(ended.load(), 40);
 }
 
+TEST_F(TransferEngineTest, HttpsWithTheBucketsCaAndACertificateRefusedAtOnce) {
+  ClientConfig config = test::s3_config(*env_);
+  config.endpoint = env_->https_endpoint;
+  config.ca_bundle = env_->ca_file;
+  Client tls(config);
+  std::vector<std::exception_ptr> errors = put_all(tls, 30, 20000);
+  for (std::exception_ptr& error : errors) ASSERT_FALSE(error) << message_of(error);
+  std::vector<std::string> bodies = get_all(tls, 30, errors);
+  for (size_t i = 0; i < 30; ++i) {
+    ASSERT_FALSE(errors[i]) << message_of(errors[i]);
+    EXPECT_EQ(bodies[i], as_string(body_of(i, 20000)));
+  }
+  // Without the proxy's CA the certificate is refused, at once (no retries), as blocking.
+  config.ca_bundle.clear();
+  Client untrusting(config);
+  std::promise<AsyncResult<std::optional<ObjectMeta>>> head;
+  untrusting.head_object_async(env_->bucket, key("obj", 0), {},
+                               [&](auto r) { head.set_value(std::move(r)); });
+  std::string message = test::error_of<TransportError>([&] { head.get_future().get().get(); });
+  EXPECT_TRUE(test::contains(message, "after 1 attempt")) << message;
+}
+
 TEST(TransferEngineOptionsTest, ConcurrencyComesFromTheEnvironmentAndIsChecked) {
   {
     test::ScopedEnv env("QUILT_S3_MAX_CONCURRENCY", "200");
