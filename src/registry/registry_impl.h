@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +82,21 @@ struct Registry::Impl {
   /// previous push left at a target with the entry's hash are not sent again.
   Package copy_data(const PackageName& name, const Package& package, ThreadPool& pool,
                     const PushOptions& options);
+  /// For the entries at `indices` (small local files whose target key in S3 may already
+  /// hold an object of their size): HEAD each through the transfer engine, and where an
+  /// earlier push left it whole (its quilt-hash metadata is the entry's), set targets[i] and
+  /// count it as done. Return the indices still to upload, in order.
+  std::vector<size_t> skip_pushed(const std::vector<size_t>& indices,
+                                  std::span<const ManifestEntry> entries,
+                                  const TargetStores& where, std::vector<PhysicalKey>& targets,
+                                  const ProgressFn& on_progress);
+  /// copy_data() for the entries at `indices`: local files of at most kEngineMaxObject bytes
+  /// bound for S3 (where.store[i], under where.key[i]). Each is read and verified on `pool` and
+  /// uploaded through the S3 client's transfer engine; targets[i] gets its new physical key.
+  /// Throws the first failure in `indices` order once every started upload has ended.
+  void push_small(const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
+                  const TargetStores& where, std::vector<PhysicalKey>& targets, ThreadPool& pool,
+                  const ProgressFn& on_progress);
 };
 
 }  // namespace quilt

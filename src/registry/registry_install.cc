@@ -10,9 +10,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "core/unique_fd.h"
@@ -23,7 +26,9 @@
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
 #include "registry/registry_impl.h"
+#include "registry/transfer_window.h"
 #include "registry/verified_copy.h"
+#include "storage/s3/clients.h"
 #include "storage/temp_file.h"
 
 namespace quilt {
@@ -103,6 +108,87 @@ bool already_installed(const ManifestEntry& entry, const std::string& target) {
   }
 }
 
+// One download of install_small(): the staged file, written and verified as bytes arrive.
+struct Download {
+  UniqueFd out;
+  std::string staged;
+  EntryVerifier verifier;
+  Download(const ManifestEntry& entry, std::string path)
+      : out(UniqueFd::open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)),
+        staged(std::move(path)),
+        verifier(entry, entry.physical_key.str()) {}
+};
+
+// Stage the entries at `indices` (small S3 objects) through their clients' transfer engines:
+// the calling thread starts downloads (at most a TransferWindow's worth at once), each written
+// into its staged file and verified on the engine's thread as its bytes arrive. Failures go
+// into errors[i]; returns when every download has ended.
+void install_small(const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
+                   const std::string& dest, const StagingDir& staging,
+                   std::vector<std::exception_ptr>& errors, std::vector<char>& present,
+                   const ProgressFn& on_progress) {
+  std::atomic<bool> failed{false};
+  // Held here, not by the callbacks: a client (and its engine) must not be destroyed on its
+  // own engine's thread.
+  std::map<std::string, std::shared_ptr<s3::Client>> clients;
+  TransferWindow window;
+  for (size_t i : indices) {
+    if (failed) break;  // the install fails: start nothing more
+    const ManifestEntry& entry = entries[i];
+    std::shared_ptr<Download> download;
+    try {
+      validate_logical_key(entry.logical_key);
+      if (already_installed(entry, dest + "/" + entry.logical_key)) {
+        present[i] = 1;
+        if (on_progress) on_progress(1, entry.size);
+        continue;
+      }
+      std::shared_ptr<s3::Client>& client = clients[entry.physical_key.bucket()];
+      if (!client) client = s3::client_for_bucket(entry.physical_key.bucket());
+      window.begin(entry.size);
+      try {
+        download = std::make_shared<Download>(entry, staging.file(i));
+      } catch (...) {
+        window.end(entry.size);
+        throw;
+      }
+    } catch (...) {
+      errors[i] = std::current_exception();
+      failed = true;
+      break;
+    }
+    const PhysicalKey& key = entry.physical_key;
+    s3::GetOptions get;
+    get.version_id = key.version_id();
+    s3::BodySink sink = [download](std::span<const uint8_t> bytes) {
+      download->verifier.update(bytes);
+      write_all(download->out.get(), bytes, download->staged);
+    };
+    clients.at(key.bucket())
+        ->get_object_async(key.bucket(), key.s3_key(), get, std::move(sink),
+                           [&, i, download](s3::AsyncResult<s3::ObjectMeta> result) {
+                             const ManifestEntry& done = entries[i];
+                             std::exception_ptr error = result.error;
+                             download->out.reset();  // closed before it is renamed
+                             if (!error) {
+                               try {
+                                 download->verifier.finish();
+                               } catch (...) {
+                                 error = std::current_exception();
+                               }
+                             }
+                             if (error) {
+                               errors[i] = error;
+                               failed = true;
+                             } else if (on_progress) {
+                               on_progress(1, done.size);
+                             }
+                             window.end(done.size);
+                           });
+  }
+  window.wait_all();
+}
+
 void sync_filesystem(const std::string& dest) {
   UniqueFd fd = UniqueFd::open(dest, O_RDONLY | O_DIRECTORY);
   if (::syncfs(fd.get()) != 0) throw_io_error("cannot sync the file system of", dest, errno);
@@ -119,12 +205,26 @@ Package Registry::install(const PackageName& name, std::string_view hash_or_pref
   StagingDir staging(dest);
   std::vector<std::exception_ptr> errors(entries.size());
   std::vector<char> present(entries.size(), 0);
+  // Small S3 objects go through the transfer engine, many at once on one thread; the rest
+  // (local files, large objects in ranged reads) take the path below.
+  std::vector<size_t> small;
+  std::vector<size_t> rest;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    bool engine = entries[i].physical_key.is_s3() && entries[i].size <= kEngineMaxObject;
+    (engine ? small : rest).push_back(i);
+  }
+  install_small(small, entries, dest, staging, errors, present, options.on_progress);
+  // The install fails anyway: start no more downloads.
+  if (std::any_of(errors.begin(), errors.end(), [](const std::exception_ptr& e) { return e; })) {
+    rest.clear();
+  }
   // Downloads wait on the network: many at once, on threads of their own.
-  bool remote = std::any_of(entries.begin(), entries.end(),
-                            [](const ManifestEntry& e) { return e.physical_key.is_s3(); });
+  bool remote = std::any_of(rest.begin(), rest.end(),
+                            [&](size_t i) { return entries[i].physical_key.is_s3(); });
   std::unique_ptr<ThreadPool> transfers;
   if (remote) transfers = std::make_unique<ThreadPool>(16);
-  (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
+  (remote ? *transfers : pool).parallel_for(rest.size(), [&](size_t n) {
+    size_t i = rest[n];
     try {
       validate_logical_key(entries[i].logical_key);
       if (already_installed(entries[i], dest + "/" + entries[i].logical_key)) {

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <map>
 #include <optional>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "quilt/thread_pool.h"
 #include "registry/push_targets.h"
 #include "registry/registry_impl.h"
+#include "registry/transfer_window.h"
 #include "registry/verified_copy.h"
 #include "storage/file_lock.h"
 #include "storage/local_store.h"
@@ -32,7 +35,8 @@ namespace quilt {
 namespace {
 
 constexpr auto kLockTimeout = std::chrono::seconds(120);
-// Transfers to or from S3 wait on the network, not the CPU: run this many at once.
+// Transfers to or from S3 that cannot go through the transfer engine (large files, server-side
+// copies, checks of an earlier push) wait on the network, not the CPU: run this many at once.
 constexpr size_t kRemoteTransfers = 16;
 
 // User metadata on objects a push uploads to S3: the entry's hash, so that a
@@ -143,6 +147,93 @@ Registry::Impl::TargetStores Registry::Impl::target_stores(const std::vector<Ent
   return out;
 }
 
+std::vector<size_t> Registry::Impl::skip_pushed(
+    const std::vector<size_t>& indices, std::span<const ManifestEntry> entries,
+    const TargetStores& where, std::vector<PhysicalKey>& targets, const ProgressFn& on_progress) {
+  std::vector<std::exception_ptr> errors(entries.size());
+  std::vector<char> there(entries.size(), 0);
+  {
+    TransferWindow window;
+    for (size_t i : indices) {
+      window.begin(0);
+      auto& s3_store = static_cast<s3::S3Store&>(*where.store[i]);
+      const std::string& key = where.key[i];
+      s3_store.client().head_object_async(
+          s3_store.bucket(), s3_store.full_key(key), std::nullopt,
+          [&, i](s3::AsyncResult<std::optional<s3::ObjectMeta>> result) {
+            const ManifestEntry& entry = entries[i];
+            if (result.error) {
+              errors[i] = result.error;
+            } else if (const std::optional<s3::ObjectMeta>& meta = *result.value;
+                       meta && meta->size == entry.size &&
+                       meta->meta(kHashMetadata) == hash_metadata(entry.hash)) {
+              // As already_pushed(): an earlier push left this object whole.
+              targets[i] = PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key),
+                                                meta->version_id);
+              there[i] = 1;
+              if (on_progress) on_progress(1, entry.size);
+            }
+            window.end(0);
+          });
+    }
+  }
+  std::vector<size_t> missing;
+  for (size_t i : indices) {
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    if (!there[i]) missing.push_back(i);
+  }
+  return missing;
+}
+
+void Registry::Impl::push_small(const std::vector<size_t>& indices,
+                                std::span<const ManifestEntry> entries,
+                                const TargetStores& where, std::vector<PhysicalKey>& targets,
+                                ThreadPool& pool, const ProgressFn& on_progress) {
+  std::vector<std::exception_ptr> errors(entries.size());
+  std::atomic<bool> failed{false};
+  {
+    TransferWindow window;
+    // Reading and hashing run on the CPU pool; each file's bytes are read once, hashed (the
+    // entry's hash and the request's SHA-256) and sent from the same buffer.
+    pool.parallel_for(indices.size(), [&](size_t n) {
+      if (failed) return;  // no new uploads after a failure; those running finish
+      size_t i = indices[n];
+      const ManifestEntry& entry = entries[i];
+      window.begin(entry.size);
+      std::shared_ptr<const std::vector<uint8_t>> body;
+      s3::PutOptions put;
+      auto& s3_store = static_cast<s3::S3Store&>(*where.store[i]);
+      const std::string& key = where.key[i];
+      try {
+        body = std::make_shared<const std::vector<uint8_t>>(read_verified(entry));
+        put.payload_sha256 = s3::sha256_hex(*body);
+      } catch (...) {
+        window.end(entry.size);
+        throw;
+      }
+      put.metadata = {{kHashMetadata, hash_metadata(entry.hash)}};
+      s3_store.client().put_object_async(
+          s3_store.bucket(), s3_store.full_key(key), std::move(body), put,
+          [&, i](s3::AsyncResult<s3::PutResult> result) {
+                                const ManifestEntry& done = entries[i];
+                                if (result.error) {
+                                  errors[i] = result.error;
+                                  failed = true;
+                                } else {
+                                  targets[i] = PhysicalKey::from_s3(
+                                      s3_store.bucket(), s3_store.full_key(key),
+                                      result.value->version_id);
+                                  if (on_progress) on_progress(1, done.size);
+                                }
+                                window.end(done.size);
+                              });
+    });
+  }  // the window waits for the last upload, also when the loop threw
+  for (size_t i : indices) {
+    if (errors[i]) std::rethrow_exception(errors[i]);  // the first by walk order
+  }
+}
+
 Package Registry::Impl::copy_data(const PackageName& name, const Package& package,
                                   ThreadPool& pool, const PushOptions& options) {
   auto entries = package.entries();
@@ -154,8 +245,6 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
                 std::any_of(entries.begin(), entries.end(), [](const ManifestEntry& e) {
                   return e.physical_key.is_s3();
                 });
-  std::unique_ptr<ThreadPool> transfers;
-  if (remote) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
   // What an earlier, interrupted push to the same keys left: one listing per
   // S3 store (under the keys' common directory), then a HEAD only for keys of
   // the right size. Keys with no common directory get a HEAD each instead.
@@ -179,7 +268,35 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
       it->second->emplace(std::move(info.key), info.size);
     }
   }
-  (remote ? *transfers : pool).parallel_for(entries.size(), [&](size_t i) {
+  // Small local files bound for S3 go through the S3 client's transfer engine, many at once on
+  // one thread; everything else takes the path below.
+  std::vector<size_t> rest;
+  std::vector<size_t> small;
+  std::vector<size_t> recheck;  // small, with an object of the right size there already
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ManifestEntry& entry = entries[i];
+    if (!(plan[i].copy && plan[i].s3 && entry.physical_key.is_local() &&
+          entry.size <= kEngineMaxObject)) {
+      rest.push_back(i);
+      continue;
+    }
+    const auto& listed = existing.at(where.store[i]);
+    bool maybe_there = !listed || [&] {
+      auto found = listed->find(where.key[i]);
+      return found != listed->end() && found->second == entry.size;
+    }();
+    (maybe_there ? recheck : small).push_back(i);
+  }
+  if (!recheck.empty()) {
+    std::vector<size_t> again = skip_pushed(recheck, entries, where, targets, options.on_progress);
+    small.insert(small.end(), again.begin(), again.end());
+    std::sort(small.begin(), small.end());  // errors are reported in walk order
+  }
+  if (!small.empty()) push_small(small, entries, where, targets, pool, options.on_progress);
+  std::unique_ptr<ThreadPool> transfers;
+  if (remote && !rest.empty()) transfers = std::make_unique<ThreadPool>(kRemoteTransfers);
+  (transfers ? *transfers : pool).parallel_for(rest.size(), [&](size_t n) {
+    const size_t i = rest[n];
     const ManifestEntry& entry = entries[i];
     const std::string& key = where.key[i];
     if (!plan[i].copy) {

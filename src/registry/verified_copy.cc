@@ -15,34 +15,31 @@ namespace quilt {
 
 namespace {
 
-// Stream an S3 object (the version the key names, if any) through the hasher into the sink.
+// Stream an S3 object (the version the key names, if any) through the verifier into the sink.
 void copy_verified_s3(const ManifestEntry& entry,
                       const std::function<void(std::span<const uint8_t>)>& sink) {
   const PhysicalKey& key = entry.physical_key;
   std::shared_ptr<s3::Client> client = s3::client_for_bucket(key.bucket());
-  StreamHasher hasher(entry.hash.type, entry.size);
-  uint64_t copied = 0;
+  EntryVerifier verifier(entry, key.str());
   s3::GetOptions options;
   options.version_id = key.version_id();
   s3::BodySink hashing = [&](std::span<const uint8_t> bytes) {
-    copied += bytes.size();
-    if (copied > entry.size) {
-      throw Corrupt("'" + entry.logical_key + "' does not match its entry: " + key.str() +
-                    " is longer than " + std::to_string(entry.size) + " bytes");
-    }
-    hasher.update(bytes);
+    verifier.update(bytes);
     sink(bytes);
   };
   client->get_object(key.bucket(), key.s3_key(), options, hashing);
-  if (copied != entry.size) {
-    throw Corrupt("'" + entry.logical_key + "' does not match its entry: " + key.str() +
-                  " is " + std::to_string(copied) + " bytes, not " + std::to_string(entry.size));
-  }
-  Hash actual = hasher.finish();
-  if (actual != entry.hash) {
-    throw Corrupt("'" + entry.logical_key + "' does not match its hash: expected " +
-                  entry.hash.value + ", got " + actual.value + " from " + key.str());
-  }
+  verifier.finish();
+}
+
+[[noreturn]] void throw_wrong_length(const ManifestEntry& entry, const std::string& source) {
+  throw Corrupt("'" + entry.logical_key + "' does not match its entry: " + source + " is not " +
+                std::to_string(entry.size) + " bytes long");
+}
+
+[[noreturn]] void throw_wrong_hash(const ManifestEntry& entry, const Hash& actual,
+                                   const std::string& source) {
+  throw Corrupt("'" + entry.logical_key + "' does not match its hash: expected " +
+                entry.hash.value + ", got " + actual.value + " from " + source);
 }
 
 }  // namespace
@@ -70,15 +67,72 @@ void copy_verified(const ManifestEntry& entry,
     hasher.update(bytes);
     sink(bytes);
   }
-  if (copied != entry.size) {
-    throw Corrupt("'" + entry.logical_key + "' does not match its entry: " + source + " is not " +
-                  std::to_string(entry.size) + " bytes long");
-  }
+  if (copied != entry.size) throw_wrong_length(entry, source);
   Hash actual = hasher.finish();
-  if (actual != entry.hash) {
-    throw Corrupt("'" + entry.logical_key + "' does not match its hash: expected " +
-                  entry.hash.value + ", got " + actual.value + " from " + source);
+  if (actual != entry.hash) throw_wrong_hash(entry, actual, source);
+}
+
+std::vector<uint8_t> read_verified(const ManifestEntry& entry) {
+  std::vector<uint8_t> out;
+  if (!entry.physical_key.is_local()) {
+    out.reserve(entry.size);
+    copy_verified(entry, [&](std::span<const uint8_t> bytes) {
+      out.insert(out.end(), bytes.begin(), bytes.end());
+    });
+    return out;
   }
+  // Straight into the result (no bounce buffer: small files are many), one byte more than
+  // the entry says so that a longer file shows.
+  std::string source = entry.physical_key.local_path();
+  UniqueFd fd = UniqueFd::open(source, O_RDONLY);
+  out.resize(entry.size + 1);
+  size_t copied = 0;
+  while (copied < out.size()) {
+    ssize_t n = ::read(fd.get(), out.data() + copied, out.size() - copied);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_io_error("cannot read", source, errno);
+    if (n == 0) break;
+    copied += static_cast<size_t>(n);
+  }
+  if (copied != entry.size) throw_wrong_length(entry, source);
+  out.resize(copied);
+  StreamHasher hasher(entry.hash.type, entry.size);
+  hasher.update(out);
+  Hash actual = hasher.finish();
+  if (actual != entry.hash) throw_wrong_hash(entry, actual, source);
+  return out;
+}
+
+struct EntryVerifier::Impl {
+  const ManifestEntry& entry;
+  std::string source;
+  StreamHasher hasher;
+  uint64_t copied = 0;
+};
+
+EntryVerifier::EntryVerifier(const ManifestEntry& entry, std::string source)
+    : impl_(new Impl{entry, std::move(source), StreamHasher(entry.hash.type, entry.size), 0}) {}
+
+EntryVerifier::~EntryVerifier() = default;
+
+void EntryVerifier::update(std::span<const uint8_t> bytes) {
+  impl_->copied += bytes.size();
+  if (impl_->copied > impl_->entry.size) {
+    throw Corrupt("'" + impl_->entry.logical_key + "' does not match its entry: " + impl_->source +
+                  " is longer than " + std::to_string(impl_->entry.size) + " bytes");
+  }
+  impl_->hasher.update(bytes);
+}
+
+void EntryVerifier::finish() {
+  const ManifestEntry& entry = impl_->entry;
+  if (impl_->copied != entry.size) {
+    throw Corrupt("'" + entry.logical_key + "' does not match its entry: " + impl_->source +
+                  " is " + std::to_string(impl_->copied) + " bytes, not " +
+                  std::to_string(entry.size));
+  }
+  Hash actual = impl_->hasher.finish();
+  if (actual != entry.hash) throw_wrong_hash(entry, actual, impl_->source);
 }
 
 }  // namespace quilt

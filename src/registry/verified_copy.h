@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "quilt/manifest.h"
 
@@ -15,5 +18,27 @@ namespace quilt {
 /// read, NotFound/RemoteError from S3, InvalidArgument for other schemes.
 void copy_verified(const ManifestEntry& entry,
                    const std::function<void(std::span<const uint8_t>)>& sink);
+
+/// Read the whole of `entry` (meant for small ones) into memory, checked as copy_verified()
+/// checks it: the bytes returned are the bytes hashed, read once.
+std::vector<uint8_t> read_verified(const ManifestEntry& entry);
+
+/// Checks the bytes of `entry` as they arrive from `source` (an s3:// URL, for messages), with
+/// copy_verified()'s errors: update() throws Corrupt as soon as there are too many bytes,
+/// finish() when the size or the hash differs.
+class EntryVerifier {
+ public:
+  EntryVerifier(const ManifestEntry& entry, std::string source);
+  ~EntryVerifier();
+  EntryVerifier(const EntryVerifier&) = delete;
+  EntryVerifier& operator=(const EntryVerifier&) = delete;
+
+  void update(std::span<const uint8_t> bytes);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace quilt

@@ -275,7 +275,7 @@ std::string Client::object_url(const std::string& bucket, const std::string& key
   return target(bucket, key).url;
 }
 
-HttpResponse Client::send_once(Call& call, const Target& t) {
+HttpRequest Client::prepare(Call& call, const Target& t) {
   HttpRequest request;
   request.method = call.method;
   request.body = call.body;
@@ -300,7 +300,8 @@ HttpResponse Client::send_once(Call& call, const Target& t) {
     to_sign.query = call.query;
     to_sign.headers = headers;
     if (call.payload_hash.empty()) {
-      call.payload_hash = call.body.empty() ? std::string(kEmptyPayloadHash) : sha256_hex(call.body);
+      call.payload_hash =
+          call.body.empty() ? std::string(kEmptyPayloadHash) : sha256_hex(call.body);
     }
     to_sign.payload_hash = call.payload_hash;
     SigningScope scope{config_.region, "s3", amz_date_now()};
@@ -308,21 +309,19 @@ HttpResponse Client::send_once(Call& call, const Target& t) {
     headers.insert(headers.end(), signed_request.headers.begin(), signed_request.headers.end());
   }
   request.headers = std::move(headers);
-  return http_.perform(request);
+  return request;
 }
 
-HttpResponse Client::send(Call& call) {
-  Target t = target(call.bucket, call.key);
-  std::mt19937_64 random(std::random_device{}());
-  for (int attempt = 1;; ++attempt) {
-    bool last = !call.retry || attempt >= retry_.max_attempts;
+HttpResponse Client::send_once(Call& call, const Target& t) {
+  return http_.perform(prepare(call, t));
+}
+
+bool Client::should_retry(const Call& call, int attempt, const HttpResponse& response,
+                          std::exception_ptr error) const {
+  bool last = !call.retry || attempt >= retry_.max_attempts;
+  if (error) {
     try {
-      HttpResponse response = send_once(call, t);
-      // Success bodies (listings) are parsed once, by the caller, not here.
-      if (last || response.status < 400 ||
-          !retryable_status(response.status, parse_error(response).code)) {
-        return response;
-      }
+      std::rethrow_exception(error);
     } catch (const TransportError& e) {
       if (last || !retryable_transport(e.curl_code())) {
         throw TransportError(call.operation + " " + s3_url(call.bucket, call.key) +
@@ -330,10 +329,34 @@ HttpResponse Client::send(Call& call) {
                                  (attempt == 1 ? "" : "s") + ": " + e.what(),
                              e.curl_code());
       }
+      return true;
     }
-    long ceiling = std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt - 1, 20));
-    std::uniform_int_distribution<long> delay(0, ceiling);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay(random)));
+    // Anything else (a sink's error, a stopped engine) propagates as it is.
+  }
+  // Success bodies (listings) are parsed once, by the caller, not here.
+  return !(last || response.status < 400 ||
+           !retryable_status(response.status, parse_error(response).code));
+}
+
+long Client::backoff_ms(int attempt) const {
+  // Full jitter: a random wait up to a ceiling that doubles each attempt.
+  thread_local std::mt19937_64 random(std::random_device{}());
+  long ceiling = std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt - 1, 20));
+  return std::uniform_int_distribution<long>(0, ceiling)(random);
+}
+
+HttpResponse Client::send(Call& call) {
+  Target t = target(call.bucket, call.key);
+  for (int attempt = 1;; ++attempt) {
+    HttpResponse response;
+    std::exception_ptr error;
+    try {
+      response = send_once(call, t);
+    } catch (const TransportError&) {
+      error = std::current_exception();
+    }
+    if (!should_retry(call, attempt, response, error)) return response;
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms(attempt)));
   }
 }
 
@@ -452,7 +475,6 @@ ObjectMeta Client::get_object(const std::string& bucket, const std::string& key,
     if (!head) throw NotFound("GetObject " + s3_url(bucket, key) + ": no such key");
     return *head;
   }
-  std::mt19937_64 random(std::random_device{}());
   Target t = target(bucket, key);
   for (int attempt = 1;; ++attempt) {
     Call call;
@@ -512,9 +534,7 @@ ObjectMeta Client::get_object(const std::string& bucket, const std::string& key,
                         ": cannot resume a read cut off after " + std::to_string(delivered) +
                         " bytes: the server sent no ETag to pin the rest to");
     }
-    long ceiling = std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt - 1, 20));
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<long>(0, ceiling)(random)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms(attempt)));
   }
 }
 
@@ -923,6 +943,321 @@ void Client::set_bucket_versioning(const std::string& bucket, bool enabled) {
   call.headers = {{"Content-MD5", md5_base64(call.body)}};
   HttpResponse response = send(call);
   if (response.status != 200) throw_error(call, response);
+}
+
+}  // namespace quilt::s3
+
+// Asynchronous calls. Each keeps its state in a shared object that its engine completion
+// holds; retries are engine timers, so a waiting request holds no thread.
+
+namespace quilt::s3 {
+namespace {
+
+template <class F>
+std::exception_ptr error_of(F&& f) {
+  try {
+    f();
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
+}
+
+AsyncRequest to_async(HttpRequest prepared, std::shared_ptr<const std::vector<uint8_t>> body) {
+  AsyncRequest request;
+  request.method = std::move(prepared.method);
+  request.url = std::move(prepared.url);
+  request.headers = std::move(prepared.headers);
+  request.body = std::move(body);
+  return request;
+}
+
+}  // namespace
+
+// One request of send_async() and its retries.
+struct Client::AsyncCall {
+  Call call;
+  Target target;
+  std::shared_ptr<const std::vector<uint8_t>> body;  // what call.body views
+  int attempt = 0;
+  // The outcome once retries are over: the final response (any status), or an error.
+  std::function<void(HttpResponse, std::exception_ptr)> done;
+};
+
+// One get_object_async() across its attempts.
+struct Client::GetState {
+  std::string bucket;
+  std::string key;
+  GetOptions options;
+  BodySink sink;
+  AsyncCallback<ObjectMeta> done;
+  Target target;
+  uint64_t delivered = 0;
+  std::optional<std::string> pin;  // the ETag a resumed read must still find
+  std::optional<ObjectMeta> meta;  // from the first response that had the object
+  int attempt = 0;
+};
+
+TransferEngine& Client::engine() {
+  std::call_once(engine_once_,
+                 [this] { engine_ = std::make_unique<TransferEngine>(http_.options()); });
+  return *engine_;
+}
+
+void Client::send_async(std::shared_ptr<AsyncCall> async) {
+  ++async->attempt;
+  AsyncRequest request;
+  if (std::exception_ptr error =
+          error_of([&] { request = to_async(prepare(async->call, async->target), async->body); })) {
+    async->done({}, error);
+    return;
+  }
+  engine().submit(std::move(request), [this, async](HttpResponse response,
+                                                    std::exception_ptr error) {
+    bool retry = false;
+    if (std::exception_ptr final_error =
+            error_of([&] { retry = should_retry(async->call, async->attempt, response, error); })) {
+      async->done({}, final_error);
+      return;
+    }
+    if (!retry) {
+      async->done(std::move(response), nullptr);
+      return;
+    }
+    engine().run_after(std::chrono::milliseconds(backoff_ms(async->attempt)),
+                       [this, async] { send_async(async); });
+  });
+}
+
+void Client::put_object_async(const std::string& bucket, const std::string& key,
+                              std::shared_ptr<const std::vector<uint8_t>> body,
+                              const PutOptions& options, AsyncCallback<PutResult> done) {
+  if (!body) body = std::make_shared<const std::vector<uint8_t>>();
+  if (body->size() > kMaxSinglePut) {
+    done({std::nullopt,
+          std::make_exception_ptr(InvalidArgument(
+              "PutObject " + s3_url(bucket, key) + ": " + std::to_string(body->size()) +
+              " bytes is more than one request may carry (5 GiB); use multipart"))});
+    return;
+  }
+  auto async = std::make_shared<AsyncCall>();
+  Call& call = async->call;
+  call.operation = "PutObject";
+  call.method = "PUT";
+  call.bucket = bucket;
+  call.key = key;
+  call.body = *body;
+  if (options.payload_sha256) call.payload_hash = *options.payload_sha256;
+  if (!options.content_type.empty())
+    call.headers.emplace_back("Content-Type", options.content_type);
+  if (!options.canned_acl.empty()) call.headers.emplace_back("x-amz-acl", options.canned_acl);
+  add_metadata(call.headers, options.metadata);
+  if (options.if_none_match_any) call.headers.emplace_back("If-None-Match", "*");
+  if (options.if_match) call.headers.emplace_back("If-Match", "\"" + *options.if_match + "\"");
+  async->target = target(bucket, key);
+  async->body = body;
+  // The state outlives its own callback (the engine's completion holds it): a plain pointer
+  // here avoids a reference cycle.
+  AsyncCall* raw = async.get();
+  async->done = [this, raw, size = body->size(), done = std::move(done)](HttpResponse response,
+                                                                         std::exception_ptr error) {
+    AsyncResult<PutResult> result;
+    if (!error && response.status != 200)
+      error = error_of([&] { throw_error(raw->call, response); });
+    if (error) {
+      result.error = error;
+    } else {
+      PutResult put;
+      put.size = size;
+      put.etag = unquote_etag(response.header("etag").value_or(""));
+      if (auto v = response.header("x-amz-version-id"); v && *v != "null")
+        put.version_id = std::string(*v);
+      result.value = std::move(put);
+    }
+    done(std::move(result));
+  };
+  send_async(std::move(async));
+}
+
+void Client::head_object_async(const std::string& bucket, const std::string& key,
+                               const std::optional<std::string>& version_id,
+                               AsyncCallback<std::optional<ObjectMeta>> done) {
+  auto async = std::make_shared<AsyncCall>();
+  Call& call = async->call;
+  call.operation = "HeadObject";
+  call.method = "HEAD";
+  call.bucket = bucket;
+  call.key = key;
+  if (version_id) call.query.emplace_back("versionId", *version_id);
+  async->target = target(bucket, key);
+  AsyncCall* raw = async.get();
+  async->done = [this, raw, has_version = version_id.has_value(), done = std::move(done)](
+                    HttpResponse response, std::exception_ptr error) {
+    AsyncResult<std::optional<ObjectMeta>> result;
+    if (!error && response.status == 404) {
+      // As head_object(): a HEAD has no body to say whether the key or the bucket is missing.
+      auto bucket_call = std::make_shared<AsyncCall>();
+      bucket_call->call.operation = "HeadBucket";
+      bucket_call->call.method = "HEAD";
+      bucket_call->call.bucket = raw->call.bucket;
+      bucket_call->target = target(raw->call.bucket, "");
+      bucket_call->done = [url = s3_url(raw->call.bucket, raw->call.key), bucket = raw->call.bucket,
+                           done](HttpResponse bucket_response, std::exception_ptr bucket_error) {
+        AsyncResult<std::optional<ObjectMeta>> result;
+        if (bucket_error) {
+          result.error = bucket_error;
+        } else if (bucket_response.status == 404) {
+          result.error = std::make_exception_ptr(
+              NotFound("HeadObject " + url + ": no such bucket '" + bucket + "'"));
+        } else {
+          result.value.emplace();  // the key (or version) does not exist
+        }
+        done(std::move(result));
+      };
+      send_async(std::move(bucket_call));
+      return;
+    }
+    if (!error) {
+      error = error_of([&] {
+        if (response.status == 200) {
+          result.value.emplace(meta_from_headers(response));
+        } else if (response.status == 400 && has_version) {
+          result.value.emplace();  // a malformed version id
+        } else {
+          throw_error(raw->call, response);
+        }
+      });
+    }
+    if (error) {
+      result.value.reset();
+      result.error = error;
+    }
+    done(std::move(result));
+  };
+  send_async(std::move(async));
+}
+
+void Client::get_object_async(const std::string& bucket, const std::string& key,
+                              const GetOptions& options, BodySink sink,
+                              AsyncCallback<ObjectMeta> done) {
+  if (options.length && *options.length == 0) {
+    head_object_async(
+        bucket, key, options.version_id,
+        [url = s3_url(bucket, key),
+         done = std::move(done)](AsyncResult<std::optional<ObjectMeta>> head) {
+          AsyncResult<ObjectMeta> result;
+          if (head.error) {
+            result.error = head.error;
+          } else if (!*head.value) {
+            result.error = std::make_exception_ptr(NotFound("GetObject " + url + ": no such key"));
+          } else {
+            result.value = std::move(**head.value);
+          }
+          done(std::move(result));
+        });
+    return;
+  }
+  auto state = std::make_shared<GetState>();
+  state->bucket = bucket;
+  state->key = key;
+  state->options = options;
+  state->sink = std::move(sink);
+  state->done = std::move(done);
+  state->pin = options.if_match;
+  state->target = target(bucket, key);
+  get_attempt(std::move(state));
+}
+
+void Client::get_attempt(std::shared_ptr<GetState> s) {
+  ++s->attempt;
+  auto call = std::make_shared<Call>();
+  call->operation = "GetObject";
+  call->method = "GET";
+  call->bucket = s->bucket;
+  call->key = s->key;
+  if (s->options.version_id) call->query.emplace_back("versionId", *s->options.version_id);
+  uint64_t first = s->options.offset + s->delivered;
+  if (first > 0 || s->options.length) {
+    std::string range = "bytes=" + std::to_string(first) + "-";
+    if (s->options.length) range += std::to_string(s->options.offset + *s->options.length - 1);
+    call->headers.emplace_back("Range", range);
+  }
+  if (s->pin) call->headers.emplace_back("If-Match", "\"" + *s->pin + "\"");
+  AsyncRequest request;
+  if (std::exception_ptr error =
+          error_of([&] { request = to_async(prepare(*call, s->target), nullptr); })) {
+    s->done({std::nullopt, error});
+    return;
+  }
+  GetState* raw = s.get();  // alive while the completion (which holds `s`) is
+  request.sink = [raw](std::span<const uint8_t> bytes) {
+    raw->sink(bytes);
+    raw->delivered += bytes.size();
+  };
+  // As get_object(), step for step: the same statuses, resumption and messages.
+  engine().submit(std::move(request), [this, s, call](HttpResponse response,
+                                                      std::exception_ptr error) {
+    auto fail = [&](std::exception_ptr e) { s->done({std::nullopt, e}); };
+    auto succeed = [&](ObjectMeta meta) { s->done({std::move(meta), nullptr}); };
+    bool last = s->attempt >= retry_.max_attempts;
+    try {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const TransportError& e) {
+          if (last || !retryable_transport(e.curl_code())) {
+            return fail(std::make_exception_ptr(
+                TransportError("GetObject " + s3_url(s->bucket, s->key) + " failed after " +
+                                   std::to_string(s->attempt) + " attempt" +
+                                   (s->attempt == 1 ? "" : "s") + ": " + e.what(),
+                               e.curl_code())));
+          }
+          // Resume pinned to the version whose bytes the sink already has.
+          if (!s->pin && e.partial().status / 100 == 2) {
+            std::string etag = unquote_etag(e.partial().header("etag").value_or(""));
+            if (!etag.empty()) s->pin = etag;
+            if (!s->meta) s->meta = meta_from_headers(e.partial());
+          }
+        }
+      } else {
+        if (response.status == 200 || response.status == 206) {
+          if (!s->meta) s->meta = meta_from_headers(response);
+          return succeed(*s->meta);
+        }
+        if (response.status == 416) {
+          // A range that starts at or past the end: no bytes.
+          if (response.header("content-range")) {
+            return succeed(s->meta ? *s->meta : meta_from_headers(response));
+          }
+          head_object_async(
+              s->bucket, s->key, s->options.version_id,
+              [this, s, call, response](AsyncResult<std::optional<ObjectMeta>> head) {
+                if (head.error) return s->done({std::nullopt, head.error});
+                if (!*head.value) {
+                  return s->done({std::nullopt, error_of([&] { throw_error(*call, response); })});
+                }
+                s->done({s->meta ? *s->meta : **head.value, nullptr});
+              });
+          return;
+        }
+        ErrorDocument document = parse_error(response);
+        if (response.status == 412 && !s->options.if_match && s->pin) {
+          throw Conflict("GetObject " + s3_url(s->bucket, s->key) +
+                         ": the object changed while it was being read (ETag " + *s->pin + ")");
+        }
+        if (last || !retryable_status(response.status, document.code)) throw_error(*call, response);
+      }
+      if (s->delivered > 0 && !s->pin) {
+        throw RemoteError("GetObject " + s3_url(s->bucket, s->key) +
+                          ": cannot resume a read cut off after " + std::to_string(s->delivered) +
+                          " bytes: the server sent no ETag to pin the rest to");
+      }
+    } catch (...) {
+      return fail(std::current_exception());
+    }
+    engine().run_after(std::chrono::milliseconds(backoff_ms(s->attempt)),
+                       [this, s] { get_attempt(s); });
+  });
 }
 
 }  // namespace quilt::s3

@@ -14,8 +14,10 @@
 // came from (never the secret).
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +26,7 @@
 
 #include "storage/s3/config.h"
 #include "storage/s3/http.h"
+#include "storage/s3/transfer_engine.h"
 
 namespace quilt::s3 {
 
@@ -146,6 +149,24 @@ struct RetryOptions {
   long max_delay_ms = 5'000;
 };
 
+/// How an asynchronous call ended: its value, or the error the blocking call would have thrown.
+template <class T>
+struct AsyncResult {
+  std::optional<T> value;
+  std::exception_ptr error;
+
+  /// Return the value, or rethrow the error.
+  T get() && {
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
+};
+
+/// Receives an AsyncResult on the client's engine thread (see transfer_engine.h: be quick,
+/// never wait there for another transfer of the same client). Must not throw.
+template <class T>
+using AsyncCallback = std::function<void(AsyncResult<T>)>;
+
 /// Largest object PutObject and CopyObject take in one request (5 GiB), and the part limits of
 /// multipart uploads.
 inline constexpr uint64_t kMaxSinglePut = uint64_t{5} << 30;
@@ -176,6 +197,28 @@ class Client {
   /// Write an object in one request (at most kMaxSinglePut bytes).
   PutResult put_object(const std::string& bucket, const std::string& key,
                        std::span<const uint8_t> body, const PutOptions& options = {});
+  /// Asynchronous calls: the same requests, signatures, retries (timers on the engine's
+  /// thread, never a sleeping thread) and errors as the blocking calls above, with up to
+  /// HttpOptions::max_concurrency of them in flight on one thread (engine()). `done` gets the
+  /// result on the engine's thread; a call that cannot even start (a bad argument) also
+  /// reports through `done`, on the calling thread.
+  ///
+  /// put_object() without blocking; `body` is shared, not copied.
+  void put_object_async(const std::string& bucket, const std::string& key,
+                        std::shared_ptr<const std::vector<uint8_t>> body,
+                        const PutOptions& options, AsyncCallback<PutResult> done);
+  /// get_object() without blocking: `sink` gets the bytes on the engine's thread (a read cut
+  /// off resumes where it stopped, pinned to the ETag, as get_object() does). A sink that
+  /// throws ends the call with what it threw, not retried.
+  void get_object_async(const std::string& bucket, const std::string& key,
+                        const GetOptions& options, BodySink sink, AsyncCallback<ObjectMeta> done);
+  /// head_object() without blocking.
+  void head_object_async(const std::string& bucket, const std::string& key,
+                         const std::optional<std::string>& version_id,
+                         AsyncCallback<std::optional<ObjectMeta>> done);
+  /// The engine that runs the asynchronous calls, started by the first of them.
+  TransferEngine& engine();
+
   /// One page of ListObjectsV2.
   ListObjectsResult list_objects(const std::string& bucket, const ListObjectsRequest& request);
   /// One page of ListObjectVersions.
@@ -236,9 +279,17 @@ class Client {
  private:
   struct Call;
   struct Target;
+  struct AsyncCall;
+  struct GetState;
   Target target(const std::string& bucket, const std::string& key) const;
   HttpResponse send(Call& call);
   HttpResponse send_once(Call& call, const Target& target);
+  HttpRequest prepare(Call& call, const Target& target);
+  bool should_retry(const Call& call, int attempt, const HttpResponse& response,
+                    std::exception_ptr error) const;
+  long backoff_ms(int attempt) const;
+  void send_async(std::shared_ptr<AsyncCall> async);
+  void get_attempt(std::shared_ptr<GetState> state);
   [[noreturn]] void throw_error(const Call& call, const HttpResponse& response) const;
 
   ClientConfig config_;
@@ -248,6 +299,9 @@ class Client {
   std::string scheme_;
   std::string host_;  // host[:port] of the endpoint
   HttpClient http_;
+  std::once_flag engine_once_;
+  // Last: destroyed first, while the completions it runs can still use the client.
+  std::unique_ptr<TransferEngine> engine_;
 };
 
 /// Throw InvalidArgument unless `bucket` is a valid S3 bucket name (3-63 of a-z 0-9 . -).

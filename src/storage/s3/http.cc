@@ -1,5 +1,7 @@
 #include "storage/s3/http.h"
 
+#include "storage/s3/curl_easy.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -15,7 +17,11 @@ namespace {
 // Error bodies are small XML documents; a server that sends more is not worth keeping.
 constexpr size_t kMaxErrorBody = size_t{1} << 20;
 
-void global_init() {
+}  // namespace
+
+namespace detail {
+
+void curl_global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -24,6 +30,10 @@ void global_init() {
   });
 }
 
+}  // namespace detail
+
+namespace {
+
 long env_millis(const char* name, long fallback) {
   const char* text = std::getenv(name);
   if (text == nullptr || *text == '\0') return fallback;
@@ -31,6 +41,19 @@ long env_millis(const char* name, long fallback) {
   long value = std::strtol(text, &end, 10);
   if (*end != '\0' || value <= 0) {
     throw InvalidArgument(std::string(name) + "='" + text + "' is not a positive number of ms");
+  }
+  return value;
+}
+
+// A count from the environment, 1 to `most`.
+long env_count(const char* name, long fallback, long most) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end != '\0' || value < 1 || value > most) {
+    throw InvalidArgument(std::string(name) + "='" + text + "' is not a number from 1 to " +
+                          std::to_string(most));
   }
   return value;
 }
@@ -50,17 +73,10 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-// State of one transfer, reached from curl's callbacks.
-struct Transfer {
-  CURL* curl = nullptr;
-  const HttpRequest* request = nullptr;
-  HttpResponse* response = nullptr;
-  size_t body_offset = 0;  // bytes of request->body already sent
-  std::exception_ptr sink_error;
-};
+using detail::EasyTransfer;
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<EasyTransfer*>(user);
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
     // A new status line (after a 100 Continue or a redirect): start over.
@@ -76,7 +92,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<EasyTransfer*>(user);
   size_t n = size * count;
   long status = 0;
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -97,7 +113,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<EasyTransfer*>(user);
   std::span<const uint8_t> rest = t->request->body.subspan(t->body_offset);
   size_t n = std::min(rest.size(), size * count);
   std::memcpy(buffer, rest.data(), n);
@@ -108,7 +124,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 // curl asks to rewind the body when it must resend it (a reused connection that turned out
 // closed, an auth retry).
 int on_seek(void* user, curl_off_t offset, int origin) {
-  auto* t = static_cast<Transfer*>(user);
+  auto* t = static_cast<EasyTransfer*>(user);
   if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->request->body.size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
@@ -128,6 +144,8 @@ struct HttpClient::Handle {
 HttpOptions http_options_from_environment(HttpOptions options) {
   options.connect_timeout_ms = env_millis("QUILT_S3_CONNECT_TIMEOUT_MS", options.connect_timeout_ms);
   options.stall_timeout_ms = env_millis("QUILT_S3_STALL_TIMEOUT_MS", options.stall_timeout_ms);
+  options.max_concurrency = static_cast<int>(
+      env_count("QUILT_S3_MAX_CONCURRENCY", options.max_concurrency, kMaxConcurrency));
   return options;
 }
 
@@ -138,7 +156,7 @@ std::optional<std::string_view> HttpResponse::header(std::string_view name) cons
   return std::nullopt;
 }
 
-HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) { global_init(); }
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) { detail::curl_global_init_once(); }
 
 HttpClient::~HttpClient() = default;
 
@@ -162,97 +180,116 @@ void HttpClient::release(std::unique_ptr<Handle> handle) {
   idle_.push_back(std::move(handle));
 }
 
-HttpResponse HttpClient::perform(const HttpRequest& request) {
-  std::unique_ptr<Handle> handle = acquire();
-  CURL* curl = handle->curl;
+namespace detail {
+
+EasyTransfer::~EasyTransfer() {
+  curl_slist_free_all(headers);
+  curl_slist_free_all(resolve);
+}
+
+void configure_easy(EasyTransfer& t, const HttpOptions& options) {
+  CURL* curl = t.curl;
+  const HttpRequest& request = *t.request;
   // Reset options but keep the handle's connections, DNS and TLS session caches.
   curl_easy_reset(curl);
-
-  HttpResponse response;
-  Transfer transfer;
-  transfer.curl = curl;
-  transfer.request = &request;
-  transfer.response = &response;
-
-  curl_slist* headers = nullptr;
-  curl_slist* resolve = nullptr;
-  struct Cleanup {
-    curl_slist*& headers;
-    curl_slist*& resolve;
-    ~Cleanup() {
-      curl_slist_free_all(headers);
-      curl_slist_free_all(resolve);
-    }
-  } cleanup{headers, resolve};
+  curl_slist_free_all(t.headers);
+  curl_slist_free_all(t.resolve);
+  t.headers = nullptr;
+  t.resolve = nullptr;
+  t.body_offset = 0;
+  t.sink_error = nullptr;
+  t.error_text[0] = '\0';
 
   for (const Header& h : request.headers) {
-    headers = curl_slist_append(headers, (h.first + ": " + h.second).c_str());
+    t.headers = curl_slist_append(t.headers, (h.first + ": " + h.second).c_str());
   }
   // curl would otherwise wait for 100 Continue before sending bodies over 1 MiB.
-  headers = curl_slist_append(headers, "Expect:");
+  t.headers = curl_slist_append(t.headers, "Expect:");
   // And would add a form Content-Type to POST bodies.
   if (request.method == "POST" &&
       std::none_of(request.headers.begin(), request.headers.end(),
                    [](const Header& h) { return lowercase(h.first) == "content-type"; })) {
-    headers = curl_slist_append(headers, "Content-Type:");
+    t.headers = curl_slist_append(t.headers, "Content-Type:");
   }
-  for (const std::string& entry : options_.resolve) {
-    resolve = curl_slist_append(resolve, entry.c_str());
+  for (const std::string& entry : options.resolve) {
+    t.resolve = curl_slist_append(t.resolve, entry.c_str());
   }
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (resolve != nullptr) curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, t.headers);
+  if (t.resolve != nullptr) curl_easy_setopt(curl, CURLOPT_RESOLVE, t.resolve);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
   // "No progress for this long": fewer than 1 byte/s over the stall window.
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, options_.stall_timeout_ms / 1000));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, options.stall_timeout_ms / 1000));
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!options.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, t.error_text);
 
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT" || request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
-    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     if (request.method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
+}
 
-  char error_text[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
-  CURLcode code = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  if (transfer.sink_error) {
+std::exception_ptr easy_outcome(EasyTransfer& t, CURLcode code, bool* drop_handle) {
+  const HttpRequest& request = *t.request;
+  HttpResponse& response = *t.response;
+  curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &response.status);
+  curl_easy_setopt(t.curl, CURLOPT_ERRORBUFFER, nullptr);
+  *drop_handle = false;
+  if (t.sink_error) {
     // The connection may hold the rest of a body: drop it rather than reuse it.
-    curl_easy_cleanup(curl);
+    *drop_handle = true;
+    return t.sink_error;
+  }
+  if (code == CURLE_OK) return nullptr;
+  std::string reason = t.error_text[0] != '\0' ? t.error_text : curl_easy_strerror(code);
+  std::string message = request.method + " " + request.url + ": " + reason;
+  if (code == CURLE_PARTIAL_FILE) {
+    message += " (the response was cut off after " + std::to_string(response.body_bytes) +
+               " body bytes)";
+  }
+  // Keep the handle: curl closes a broken connection itself.
+  response.body.clear();
+  return std::make_exception_ptr(
+      TransportError(message, static_cast<int>(code), std::move(response)));
+}
+
+}  // namespace detail
+
+HttpResponse HttpClient::perform(const HttpRequest& request) {
+  std::unique_ptr<Handle> handle = acquire();
+  HttpResponse response;
+  EasyTransfer transfer;
+  transfer.curl = handle->curl;
+  transfer.request = &request;
+  transfer.response = &response;
+  detail::configure_easy(transfer, options_);
+  CURLcode code = curl_easy_perform(handle->curl);
+  bool drop = false;
+  std::exception_ptr error = detail::easy_outcome(transfer, code, &drop);
+  if (drop) {
+    curl_easy_cleanup(handle->curl);
     handle->curl = nullptr;
-    std::rethrow_exception(transfer.sink_error);
-  }
-  if (code != CURLE_OK) {
-    std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
-    std::string message = request.method + " " + request.url + ": " + reason;
-    if (code == CURLE_PARTIAL_FILE) {
-      message += " (the response was cut off after " + std::to_string(response.body_bytes) +
-                 " body bytes)";
-    }
-    // Keep the handle: curl closes a broken connection itself.
+  } else {
     release(std::move(handle));
-    response.body.clear();
-    throw TransportError(message, static_cast<int>(code), std::move(response));
   }
-  release(std::move(handle));
+  if (error) std::rethrow_exception(error);
   return response;
 }
 

@@ -30,9 +30,16 @@ struct HttpOptions {
   std::string ca_bundle;
   /// curl resolve overrides, "HOST:PORT:ADDRESS" (tests reach virtual-hosted names this way).
   std::vector<std::string> resolve;
+  /// Most requests a TransferEngine keeps in flight at once (QUILT_S3_MAX_CONCURRENCY
+  /// overrides, 1 to kMaxConcurrency). Blocking calls are not bound by it.
+  int max_concurrency = 64;
 };
 
-/// Return `options` with the QUILT_S3_* timeout variables of the environment applied.
+/// The most transfers in flight QUILT_S3_MAX_CONCURRENCY may ask for.
+inline constexpr int kMaxConcurrency = 1024;
+
+/// Return `options` with the QUILT_S3_* timeout and concurrency variables of the environment
+/// applied. Throws InvalidArgument for a value that is not a number in range.
 HttpOptions http_options_from_environment(HttpOptions options = {});
 
 /// One response. Header names are lowercase; a repeated header appears once per occurrence.
