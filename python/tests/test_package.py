@@ -1,8 +1,6 @@
 """quilt3's Package / PackageEntry API: the mutable package and its registries."""
 
 import io
-import json
-import os
 
 import numpy as np
 import pandas as pd

@@ -2,7 +2,6 @@
 selector that keeps keys, errors from the user's callables, and refusals, into local registries
 and an S3 registry on the project's test server (QUILT_TEST_S3_ENV)."""
 
-import os
 import pathlib
 import uuid
 
@@ -92,32 +91,11 @@ def test_bad_dests_are_refused(pkg, registry, tmp_path):
     assert quiltcpp.list_packages(registry) == []
 
 
-def _server():
-    path = os.environ.get("QUILT_TEST_S3_ENV")
-    if not path:
-        if os.environ.get("QUILT_REQUIRE_S3") == "1":
-            pytest.fail("QUILT_REQUIRE_S3=1 but QUILT_TEST_S3_ENV is not set")
-        pytest.skip("no S3 test server (scripts/s3-server start DIR; QUILT_TEST_S3_ENV=DIR/env)")
-    settings = {}
-    with open(path) as f:
-        for line in f:
-            name, sep, value = line.strip().partition("=")
-            if sep:
-                settings[name] = value.strip("'")
-    return settings
-
-
 @pytest.fixture
-def s3(monkeypatch, tmp_path):
-    server = _server()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server["AWS_ACCESS_KEY_ID"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server["AWS_SECRET_ACCESS_KEY"])
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server["S3_ENDPOINT"])
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def s3(s3_env):
     run = f"python-tests/{uuid.uuid4().hex}"
-    return {"registry": f"s3://{server['S3_TEST_BUCKET']}/{run}/reg",
-            "dest": f"s3://{server['S3_TEST_VERSIONED_BUCKET']}/{run}/data"}
+    return {"registry": f"s3://{s3_env['S3_TEST_BUCKET']}/{run}/reg",
+            "dest": f"s3://{s3_env['S3_TEST_VERSIONED_BUCKET']}/{run}/data"}
 
 
 def test_s3_prefix_dest_in_a_versioned_bucket(pkg, s3):

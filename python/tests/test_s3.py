@@ -1,7 +1,6 @@
 """Packages pushed to and installed from an S3 registry (the project's Ceph RGW on loopback,
 started by scripts/test; QUILT_TEST_S3_ENV names its settings)."""
 
-import os
 import uuid
 
 import numpy as np
@@ -11,30 +10,9 @@ import pytest
 import quiltcpp
 
 
-def _server():
-    path = os.environ.get("QUILT_TEST_S3_ENV")
-    if not path:
-        if os.environ.get("QUILT_REQUIRE_S3") == "1":
-            pytest.fail("QUILT_REQUIRE_S3=1 but QUILT_TEST_S3_ENV is not set")
-        pytest.skip("no S3 test server (scripts/s3-server start DIR; QUILT_TEST_S3_ENV=DIR/env)")
-    settings = {}
-    with open(path) as f:
-        for line in f:
-            name, sep, value = line.strip().partition("=")
-            if sep:
-                settings[name] = value.strip("'")
-    return settings
-
-
 @pytest.fixture
-def s3_registry(monkeypatch, tmp_path):
-    server = _server()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server["AWS_ACCESS_KEY_ID"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server["AWS_SECRET_ACCESS_KEY"])
-    monkeypatch.setenv("AWS_ENDPOINT_URL", server["S3_ENDPOINT"])
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    bucket = server["S3_TEST_VERSIONED_BUCKET"]
+def s3_registry(s3_env):
+    bucket = s3_env["S3_TEST_VERSIONED_BUCKET"]
     return f"s3://{bucket}/python-tests/{uuid.uuid4().hex}"
 
 

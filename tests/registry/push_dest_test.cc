@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "../storage/s3_fixture.h"
+#include "s3_registry_fixture.h"
 #include "quilt/errors.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"
@@ -158,14 +158,11 @@ TEST_F(PushDestLocal, AnExceptionFromAUserFunctionPropagatesAndNothingIsWritten)
   expect_unpublished();
 }
 
-class PushDestS3 : public ::testing::Test {
+class PushDestS3 : public S3RegistryFixture {
  protected:
   void SetUp() override {
-    env_ = s3_env_for_test();
+    S3RegistryFixture::SetUp();
     if (env_ == nullptr) return;
-    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
-    client_ = s3_client(*env_);
-    prefix_ = unique_s3_prefix();
     tmp_.write("src/a.txt", "alpha");
     tmp_.write("src/d/b.txt", "beta");
   }
@@ -194,13 +191,6 @@ class PushDestS3 : public ::testing::Test {
     return client_->get_object_bytes(bucket, key);
   }
 
-  const S3TestEnv* env_ = nullptr;
-  std::shared_ptr<s3::Client> client_;
-  std::string prefix_;
-  TempDir tmp_;
-  ThreadPool pool_{2};
-  std::unique_ptr<S3ProcessSettings> settings_;
-  PackageName name_ = PackageName::parse("team/data");
 };
 
 TEST_F(PushDestS3, DataGoesToADestInAnotherBucketWithVersionIds) {

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <thread>
 
-#include "../storage/s3_fixture.h"
+#include "s3_registry_fixture.h"
 #include "quilt/errors.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"
@@ -26,14 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RegistryS3Test : public ::testing::Test {
+class RegistryS3Test : public S3RegistryFixture {
  protected:
   void SetUp() override {
-    env_ = s3_env_for_test();
+    S3RegistryFixture::SetUp();
     if (env_ == nullptr) return;
-    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
-    client_ = s3_client(*env_);
-    prefix_ = unique_s3_prefix();
     tmp_.write("src/a.txt", "alpha");
     tmp_.write("src/d/b.txt", "beta");
     std::string big(11 << 20, '\0');
@@ -56,13 +53,6 @@ class RegistryS3Test : public ::testing::Test {
     return builder.build(pool_);
   }
 
-  const S3TestEnv* env_ = nullptr;
-  std::shared_ptr<s3::Client> client_;
-  std::string prefix_;
-  TempDir tmp_;
-  ThreadPool pool_{2};
-  std::unique_ptr<S3ProcessSettings> settings_;
-  PackageName name_ = PackageName::parse("team/data");
 };
 
 TEST_F(RegistryS3Test, PushBrowseInstallRoundTripWithVersionIds) {

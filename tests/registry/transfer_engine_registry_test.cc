@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <set>
 
-#include "../storage/s3_fixture.h"
+#include "s3_registry_fixture.h"
 #include "quilt/errors.h"
 #include "quilt/hash.h"
 #include "quilt/package_builder.h"
@@ -22,14 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TransferEngineRegistryTest : public ::testing::Test {
+class TransferEngineRegistryTest : public S3RegistryFixture {
  protected:
   void SetUp() override {
-    env_ = s3_env_for_test();
+    S3RegistryFixture::SetUp();
     if (env_ == nullptr) return;
-    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
-    client_ = s3_client(*env_);
-    prefix_ = unique_s3_prefix();
+    name_ = PackageName::parse("team/many");
     for (int i = 0; i < kFiles; ++i) {
       tmp_.write("src/d" + std::to_string(i % 9) + "/f" + std::to_string(i) + ".bin", content(i));
     }
@@ -53,13 +51,6 @@ class TransferEngineRegistryTest : public ::testing::Test {
   }
 
   static constexpr int kFiles = 300;
-  const S3TestEnv* env_ = nullptr;
-  std::shared_ptr<s3::Client> client_;
-  std::string prefix_;
-  TempDir tmp_;
-  ThreadPool pool_{2};
-  std::unique_ptr<S3ProcessSettings> settings_;
-  PackageName name_ = PackageName::parse("team/many");
 };
 
 TEST_F(TransferEngineRegistryTest, ManySmallFilesPushAndInstallWholeWithProgress) {
