@@ -10,11 +10,10 @@ import io
 import json
 import os
 import pathlib
-import shutil
 
 from . import _quiltcpp
 from ._progress import Bar, total_of
-from .exceptions import InvalidArgumentError, NotFoundError
+from .exceptions import InvalidArgumentError
 
 _CSV_EXTENSIONS = {"csv": ",", "tsv": "\t", "ssv": ";"}
 
