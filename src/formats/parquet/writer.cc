@@ -199,8 +199,9 @@ void run_helper(const std::shared_ptr<Pipeline> &p) {
 // per row group: a column's next chunk is encoded as soon as its writer's
 // chunk has gone to the sink, so the sink overlaps encoding and short columns
 // do not leave threads idle, while at most one chunk per column (about a row
-// group) is in flight. One pool thread is left free for the sink (a hasher
-// hashes on the pool).
+// group) is in flight. The calling thread encodes too and runs the sink (which
+// hashes as it writes), so one pool thread fewer than the pool has helps: a
+// helper per pool thread oversubscribes the cores (bench/README.md).
 void encode_pipelined(ThreadPool &pool, int64_t groups, size_t columns,
                       const std::function<void(int64_t)> &encode,
                       const std::function<void(int64_t)> &emit) {
