@@ -309,18 +309,51 @@ size_t skip_subtree(const std::vector<SchemaElement>& schema, size_t i, size_t& 
   return i;
 }
 
-}  // namespace
-
-std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
-                                     const std::string& source,
-                                     const std::vector<std::string>* chosen, size_t* num_leaves) {
-  const std::vector<SchemaElement>& schema = metadata.schema;
+// Call visit(element, index, first_leaf) for each top-level column of `schema` in order, after
+// checking the tree's shape; return the number of leaves of the whole schema.
+template <typename Visit>
+size_t for_each_top_column(const std::vector<SchemaElement>& schema, const std::string& source,
+                           Visit visit) {
   if (schema.empty()) throw Corrupt(source + ": the footer has no schema");
   int32_t children = schema[0].num_children.value_or(0);
   if (children < 0 || static_cast<size_t>(children) > schema.size() - 1) {
     throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
                   std::to_string(schema.size() - 1) + " elements follow");
   }
+  size_t i = 1;
+  size_t leaves = 0;
+  for (int32_t c = 0; c < children; ++c) {
+    if (i >= schema.size()) throw Corrupt(source + ": the schema ends inside the root's children");
+    size_t first_leaf = leaves;
+    size_t end = skip_subtree(schema, i, leaves, source);
+    visit(schema[i], i, first_leaf);
+    i = end;
+  }
+  if (i != schema.size()) {
+    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
+                  std::to_string(schema.size() - i) + " more elements follow them");
+  }
+  return leaves;
+}
+
+// The plan of a top-level column, with pandas' refinements. Throws InvalidArgument naming it
+// when the reader cannot decode it.
+ColumnPlan plan_top_column(const SchemaElement& e, size_t first_leaf, const std::string& source,
+                           const std::map<std::string, PandasColumn>& pandas) {
+  if (e.num_children.value_or(0) > 0) {
+    unsupported(source, e.name, "a nested column (group node: LIST, MAP or struct)");
+  }
+  ColumnPlan plan = plan_leaf(e, first_leaf, source);
+  auto p = pandas.find(plan.name);
+  if (p != pandas.end()) apply_pandas(plan, p->second);
+  return plan;
+}
+
+}  // namespace
+
+std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::string& pandas_json,
+                                     const std::string& source,
+                                     const std::vector<std::string>* chosen, size_t* num_leaves) {
   if (chosen != nullptr) {
     std::set<std::string_view> seen;
     for (const std::string& name : *chosen) {
@@ -331,30 +364,13 @@ std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::st
   }
   std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
   std::vector<ColumnPlan> plans;
-  size_t i = 1;
-  size_t leaves = 0;
-  for (int32_t c = 0; c < children; ++c) {
-    if (i >= schema.size()) throw Corrupt(source + ": the schema ends inside the root's children");
-    const SchemaElement& e = schema[i];
-    size_t first_leaf = leaves;
-    size_t end = skip_subtree(schema, i, leaves, source);
-    bool wanted = chosen == nullptr ||
-                  std::find(chosen->begin(), chosen->end(), e.name) != chosen->end();
-    if (wanted) {
-      if (e.num_children.value_or(0) > 0) {
-        unsupported(source, e.name, "a nested column (group node: LIST, MAP or struct)");
-      }
-      ColumnPlan plan = plan_leaf(e, first_leaf, source);
-      auto p = pandas.find(plan.name);
-      if (p != pandas.end()) apply_pandas(plan, p->second);
-      plans.push_back(std::move(plan));
-    }
-    i = end;
-  }
-  if (i != schema.size()) {
-    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
-                  std::to_string(schema.size() - i) + " more elements follow them");
-  }
+  size_t leaves = for_each_top_column(
+      metadata.schema, source, [&](const SchemaElement& e, size_t, size_t first_leaf) {
+        if (chosen == nullptr ||
+            std::find(chosen->begin(), chosen->end(), e.name) != chosen->end()) {
+          plans.push_back(plan_top_column(e, first_leaf, source, pandas));
+        }
+      });
   if (chosen != nullptr) {
     // The caller's order.
     std::vector<ColumnPlan> ordered;
@@ -375,38 +391,20 @@ std::vector<ColumnPlan> plan_columns(const FileMetaData& metadata, const std::st
 std::vector<ColumnDescription> describe_columns(const FileMetaData& metadata,
                                                 const std::string& pandas_json,
                                                 const std::string& source) {
-  const std::vector<SchemaElement>& schema = metadata.schema;
-  if (schema.empty()) throw Corrupt(source + ": the footer has no schema");
-  int32_t children = schema[0].num_children.value_or(0);
-  if (children < 0 || static_cast<size_t>(children) > schema.size() - 1) {
-    throw Corrupt(source + ": the schema root has " + std::to_string(children) + " children but " +
-                  std::to_string(schema.size() - 1) + " elements follow");
-  }
   std::map<std::string, PandasColumn> pandas = parse_pandas(pandas_json);
   std::vector<ColumnDescription> out;
-  size_t i = 1;
-  size_t leaves = 0;
-  for (int32_t c = 0; c < children; ++c) {
-    if (i >= schema.size()) throw Corrupt(source + ": the schema ends inside the root's children");
-    const SchemaElement& e = schema[i];
-    size_t first_leaf = leaves;
-    size_t end = skip_subtree(schema, i, leaves, source);
-    ColumnDescription& d = out.emplace_back();
-    d.element = i;
-    // One column the reader cannot decode must not hide the others: describe it and go on.
-    try {
-      if (e.num_children.value_or(0) > 0) {
-        unsupported(source, e.name, "a nested column (group node: LIST, MAP or struct)");
-      }
-      ColumnPlan plan = plan_leaf(e, first_leaf, source);
-      auto p = pandas.find(plan.name);
-      if (p != pandas.end()) apply_pandas(plan, p->second);
-      d.plan = std::move(plan);
-    } catch (const InvalidArgument& error) {
-      d.unsupported = error.what();
-    }
-    i = end;
-  }
+  for_each_top_column(metadata.schema, source,
+                      [&](const SchemaElement& e, size_t index, size_t first_leaf) {
+                        ColumnDescription& d = out.emplace_back();
+                        d.element = index;
+                        // One column the reader cannot decode must not hide the others:
+                        // describe it and go on.
+                        try {
+                          d.plan = plan_top_column(e, first_leaf, source, pandas);
+                        } catch (const InvalidArgument& error) {
+                          d.unsupported = error.what();
+                        }
+                      });
   return out;
 }
 
