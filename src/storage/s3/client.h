@@ -288,6 +288,17 @@ class Client {
   bool should_retry(const Call& call, int attempt, const HttpResponse& response,
                     std::exception_ptr error) const;
   long backoff_ms(int attempt) const;
+  // The requests of get, head and put, shared by the blocking and the asynchronous calls.
+  static Call get_call(const std::string& bucket, const std::string& key,
+                       const GetOptions& options, uint64_t delivered,
+                       const std::optional<std::string>& pin);
+  static Call head_call(const std::string& bucket, const std::string& key,
+                        const std::optional<std::string>& version_id);
+  static Call head_bucket_call(const std::string& bucket);
+  // Throws InvalidArgument for a body over S3's 5 GiB.
+  static Call put_call(const std::string& bucket, const std::string& key,
+                       std::span<const uint8_t> body, const PutOptions& options);
+  static PutResult put_result(const HttpResponse& response, uint64_t size);
   void send_async(std::shared_ptr<AsyncCall> async);
   void get_attempt(std::shared_ptr<GetState> state);
   [[noreturn]] void throw_error(const Call& call, const HttpResponse& response) const;
