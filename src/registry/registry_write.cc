@@ -268,6 +268,14 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
       it->second->emplace(std::move(info.key), info.size);
     }
   }
+  // Whether entry i's S3 target may hold what an earlier push left: listed with its size, or
+  // not listed at all (keys with no common directory), so a HEAD must tell.
+  auto maybe_pushed = [&](size_t i) {
+    const auto& listed = existing.at(where.store[i]);
+    if (!listed) return true;
+    auto found = listed->find(where.key[i]);
+    return found != listed->end() && found->second == entries[i].size;
+  };
   // Small local files bound for S3 go through the S3 client's transfer engine, many at once on
   // one thread; everything else takes the path below.
   std::vector<size_t> rest;
@@ -280,12 +288,7 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
       rest.push_back(i);
       continue;
     }
-    const auto& listed = existing.at(where.store[i]);
-    bool maybe_there = !listed || [&] {
-      auto found = listed->find(where.key[i]);
-      return found != listed->end() && found->second == entry.size;
-    }();
-    (maybe_there ? recheck : small).push_back(i);
+    (maybe_pushed(i) ? recheck : small).push_back(i);
   }
   if (!recheck.empty()) {
     std::vector<size_t> again = skip_pushed(recheck, entries, where, targets, options.on_progress);
@@ -303,16 +306,11 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
       targets[i] = entry.physical_key;  // the selector keeps it (or it is already in the bucket)
     } else if (plan[i].s3) {
       auto& s3_store = static_cast<s3::S3Store&>(*where.store[i]);
-      const auto& listed = existing.at(where.store[i]);
-      bool maybe_there = !listed || [&] {
-        auto found = listed->find(key);
-        return found != listed->end() && found->second == entry.size;
-      }();
       auto pushed_as = [&](const std::optional<std::string>& version_id) {
         return PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), version_id);
       };
       std::optional<std::optional<std::string>> done;
-      if (maybe_there && (done = already_pushed(s3_store, entry, key))) {
+      if (maybe_pushed(i) && (done = already_pushed(s3_store, entry, key))) {
         targets[i] = pushed_as(*done);
       } else if (std::optional<s3::PutResult> copied = server_side_copy(entry, s3_store, key)) {
         targets[i] = pushed_as(copied->version_id);
