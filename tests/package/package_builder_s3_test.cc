@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../storage/s3_fixture.h"
+#include "../registry/s3_registry_fixture.h"
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
 #include "quilt/package_builder.h"
@@ -14,15 +14,13 @@
 namespace quilt::test {
 namespace {
 
-class PackageBuilderS3Test : public ::testing::Test {
+// The process-wide clients (what build() uses) reach the test server through the fixture.
+class PackageBuilderS3Test : public S3RegistryFixture {
  protected:
   void SetUp() override {
-    env_ = s3_env_for_test();
+    S3RegistryFixture::SetUp();
     if (env_ == nullptr) return;
-    // The process-wide clients (what build() uses) reach the test server.
-    settings_ = std::make_unique<S3ProcessSettings>(*env_, env_->endpoint);
-    client_ = s3_client(*env_);
-    prefix_ = unique_s3_prefix() + "/";
+    prefix_ += "/";
   }
   void TearDown() override {
     if (client_) s3_delete_prefix(*client_, env_->versioned_bucket, prefix_);
@@ -30,12 +28,6 @@ class PackageBuilderS3Test : public ::testing::Test {
   std::string url(const std::string& name) const {
     return "s3://" + env_->versioned_bucket + "/" + prefix_ + name;
   }
-
-  const S3TestEnv* env_ = nullptr;
-  std::shared_ptr<s3::Client> client_;
-  std::string prefix_;
-  std::unique_ptr<S3ProcessSettings> settings_;
-  ThreadPool pool_{2};
 };
 
 TEST_F(PackageBuilderS3Test, BuildHashesObjectsAndPinsTheirVersions) {
