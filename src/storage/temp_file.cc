@@ -55,7 +55,13 @@ void create_directories(const std::string& dir) {
   if (dir.empty() || dir == "/" || dir == ".") return;
   for (int attempt = 0; attempt < kCreateAttempts; ++attempt) {
     if (::mkdir(dir.c_str(), 0777) == 0) {
-      fsync_directory(parent_directory(dir));
+      try {
+        fsync_directory(parent_directory(dir));
+      } catch (const IoError& e) {
+        // A concurrent remove() pruned the new, still empty directory and then its parent;
+        // the caller's create or open finds it gone and comes back here.
+        if (e.error_number() != ENOENT) throw;
+      }
       return;
     }
     int error = errno;
