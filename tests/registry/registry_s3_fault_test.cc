@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <set>
 
@@ -136,17 +139,30 @@ std::optional<std::string> header_of(const std::string& request, const std::stri
 }
 
 // Play a server that honours If-Match and If-None-Match on PUT (as AWS does, and RGW 16 does
-// not): conditional PUTs are checked and written by the proxy, one at a time.
-void honour_conditions(FaultProxy& proxy, s3::Client& client, const std::string& bucket) {
-  auto mutex = std::make_shared<std::mutex>();
-  proxy.set_handler([&client, bucket, mutex](const std::string& request) -> std::string {
+// not): conditional PUTs are checked and written by the proxy, one at a time. The first
+// `gather` PUTs with If-Match are held until all of them have arrived (10 s at most), so
+// that racing writers all reach the server's decision.
+void honour_conditions(FaultProxy& proxy, s3::Client& client, const std::string& bucket,
+                       int gather = 0) {
+  struct State {
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int seen = 0;
+  };
+  auto state = std::make_shared<State>();
+  proxy.set_handler([&client, bucket, state, gather](const std::string& request) -> std::string {
     std::optional<std::string> if_match = header_of(request, "If-Match");
     std::optional<std::string> if_none = header_of(request, "If-None-Match");
     if (!request.starts_with("PUT ") || (!if_match && !if_none)) return "";
     std::string path = request.substr(4, request.find(' ', 4) - 4);
     std::string key = path.substr(bucket.size() + 2);
     std::string body = request.substr(request.find("\r\n\r\n") + 4);
-    std::lock_guard<std::mutex> lock(*mutex);
+    std::unique_lock<std::mutex> lock(state->mutex);
+    if (if_match) {
+      ++state->seen;
+      state->arrived.notify_all();
+      state->arrived.wait_for(lock, std::chrono::seconds(10), [&] { return state->seen >= gather; });
+    }
     std::optional<s3::ObjectMeta> meta = client.head_object(bucket, key);
     bool ok = if_match ? meta && "\"" + meta->etag + "\"" == *if_match : !meta;
     if (!ok) {
@@ -199,7 +215,8 @@ TEST_F(RegistryS3FaultTest, EntriesInAnotherBucketOfTheServerAreCopiedByTheServe
 
 TEST_F(RegistryS3FaultTest, ConcurrentPushesWithConditionalWritesHaveOneWinner) {
   FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
-  honour_conditions(proxy, *client_, env_->bucket);
+  // Both pushes pass the parent check before either moves latest: the server decides.
+  honour_conditions(proxy, *client_, env_->bucket, 2);
   s3::ConfigOverrides overrides;
   overrides.endpoint_url = proxy.endpoint();
   overrides.conditional_writes = true;
@@ -215,6 +232,8 @@ TEST_F(RegistryS3FaultTest, ConcurrentPushesWithConditionalWritesHaveOneWinner) 
   }
   std::atomic<int> wins{0};
   std::atomic<int> conflicts{0};
+  std::mutex mutex;
+  std::string conflict_message;
   std::vector<std::thread> threads;
   for (const Package& package : packages) {
     threads.emplace_back([&, package] {
@@ -223,14 +242,18 @@ TEST_F(RegistryS3FaultTest, ConcurrentPushesWithConditionalWritesHaveOneWinner) 
       try {
         registry->push(name_, package, options, pool_);
         ++wins;
-      } catch (const Conflict&) {
+      } catch (const Conflict& e) {
         ++conflicts;
+        std::lock_guard<std::mutex> lock(mutex);
+        conflict_message = e.what();
       }
     });
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(wins.load(), 1);
   EXPECT_EQ(conflicts.load(), 1);
+  // The loser was refused by the server's condition, after its revision was recorded.
+  EXPECT_TRUE(contains(conflict_message, "during this push")) << conflict_message;
   std::string latest = registry->latest(name_);
   EXPECT_TRUE(latest == packages[0].top_hash() || latest == packages[1].top_hash());
   // Nothing is lost: both revisions' manifests are there to browse.
