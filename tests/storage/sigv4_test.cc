@@ -9,8 +9,9 @@
 
 // Expected values come from the examples AWS publishes: the IAM ListUsers example of the SigV4
 // guide ("Create a signed AWS API request") and the S3 API reference pages "Signature
-// Calculations for the Authorization Header: Transferring Payload in a Single Chunk" and
-// "Authenticating Requests: Using Query Parameters".
+// Calculations for the Authorization Header: Transferring Payload in a Single Chunk", "...
+// Transferring Payload in Multiple Chunks (Chunked Upload)" and "Authenticating Requests: Using
+// Query Parameters".
 
 namespace quilt::test {
 namespace {
@@ -111,6 +112,53 @@ TEST(SigV4, S3PutObjectExample) {
   EXPECT_EQ(signed_request.signature,
             "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
   EXPECT_EQ(s3::encode_path(request.path), "/test%24file.text");
+}
+
+// The chunked upload example: 66,560 bytes of 'a' in a 64 KiB chunk and a 1 KiB one.
+TEST(SigV4, S3ChunkedUploadExample) {
+  constexpr uint64_t kLength = 66560;
+  constexpr uint64_t kChunk = 65536;
+  EXPECT_EQ(s3::aws_chunked_length(kLength, kChunk), 66824u);
+  Request request{.method = "PUT",
+                  .path = "/examplebucket/chunkObject.txt",
+                  .query = {},
+                  .headers = {{"Host", "s3.amazonaws.com"},
+                              {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+                              {"Content-Encoding", "aws-chunked"},
+                              {"x-amz-decoded-content-length", std::to_string(kLength)},
+                              {"Content-Length", "66824"}},
+                  .payload_hash = std::string(s3::kStreamingPayload)};
+  auto signed_request = s3::sign(request, kS3Keys, kS3Scope);
+  EXPECT_EQ(signed_request.signature,
+            "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+
+  s3::ChunkSigner signer(kS3Keys, kS3Scope, signed_request.signature);
+  std::string first(kChunk, 'a');
+  std::string second(kLength - kChunk, 'a');
+  std::string one = signer.next(s3::payload_hash(first));
+  EXPECT_EQ(one, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+  EXPECT_EQ(s3::chunk_header(first.size(), one),
+            "10000;chunk-signature=" + one + "\r\n");
+  std::string two = signer.next(s3::payload_hash(second));
+  EXPECT_EQ(two, "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  EXPECT_EQ(s3::chunk_header(second.size(), two).substr(0, 4), "400;");
+  std::string last = signer.next(s3::kEmptyPayloadHash);
+  EXPECT_EQ(last, "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9");
+  EXPECT_EQ(s3::chunk_header(0, last), "0;chunk-signature=" + last + "\r\n");
+  // The body those make is exactly the Content-Length signed.
+  uint64_t body = s3::chunk_header(first.size(), one).size() + first.size() + 2 +
+                  s3::chunk_header(second.size(), two).size() + second.size() + 2 +
+                  s3::chunk_header(0, last).size() + 2;
+  EXPECT_EQ(body, 66824u);
+}
+
+TEST(SigV4, AwsChunkedLengthOfEdgeSizes) {
+  // Empty: only the final chunk, "0;chunk-signature=<64>\r\n\r\n".
+  EXPECT_EQ(s3::aws_chunked_length(0, 8 << 20), 86u);
+  // One whole chunk of 8 MiB ("800000" is six hex digits), then the final one.
+  EXPECT_EQ(s3::aws_chunked_length(8 << 20, 8 << 20), (6 + 17 + 64 + 2) + (8u << 20) + 2 + 86);
+  EXPECT_EQ(s3::aws_chunked_length((8 << 20) + 1, 8 << 20),
+            (6 + 17 + 64 + 2) + (8u << 20) + 2 + (1 + 17 + 64 + 2) + 1 + 2 + 86);
 }
 
 TEST(SigV4, S3GetBucketLifecycleExample) {

@@ -171,6 +171,15 @@ std::string credential_scope(const SigningScope& scope) {
   return date_of(scope) + "/" + scope.region + "/" + scope.service + "/aws4_request";
 }
 
+// The key derived from the secret for one day, region and service.
+Mac signing_key(const Credentials& credentials, const SigningScope& scope) {
+  std::string secret = "AWS4" + credentials.secret_access_key;
+  Mac key = hmac_sha256(as_bytes(secret), date_of(scope));
+  key = hmac_sha256(key, scope.region);
+  key = hmac_sha256(key, scope.service);
+  return hmac_sha256(key, "aws4_request");
+}
+
 struct Signature {
   std::string canonical_request;
   std::string string_to_sign;
@@ -186,12 +195,7 @@ Signature compute_signature(const Request& request, const std::string& query,
                           request.payload_hash;
   out.string_to_sign = std::string(kAlgorithm) + "\n" + scope.amz_date + "\n" +
                        credential_scope(scope) + "\n" + sha256_hex(out.canonical_request);
-  std::string secret = "AWS4" + credentials.secret_access_key;
-  Mac key = hmac_sha256(as_bytes(secret), date_of(scope));
-  key = hmac_sha256(key, scope.region);
-  key = hmac_sha256(key, scope.service);
-  key = hmac_sha256(key, "aws4_request");
-  out.signature = detail::to_hex(hmac_sha256(key, out.string_to_sign));
+  out.signature = detail::to_hex(hmac_sha256(signing_key(credentials, scope), out.string_to_sign));
   return out;
 }
 
@@ -302,6 +306,43 @@ PresignedRequest presign(const Request& request, const Credentials& credentials,
   out.signed_headers = std::move(headers.signed_names);
   out.signature = std::move(sig.signature);
   return out;
+}
+
+ChunkSigner::ChunkSigner(const Credentials& credentials, const SigningScope& scope,
+                         std::string seed_signature)
+    : previous_(std::move(seed_signature)),
+      prefix_(std::string(kChunkAlgorithm) + "\n" + scope.amz_date + "\n" +
+              credential_scope(scope) + "\n") {
+  check_amz_date(scope.amz_date);
+  Mac key = signing_key(credentials, scope);
+  key_.assign(key.begin(), key.end());
+}
+
+std::string ChunkSigner::next(std::string_view chunk_sha256_hex) {
+  std::string to_sign = prefix_ + previous_ + "\n" + std::string(kEmptyPayloadHash) + "\n" +
+                        std::string(chunk_sha256_hex);
+  previous_ = detail::to_hex(hmac_sha256(key_, to_sign));
+  return previous_;
+}
+
+std::string chunk_header(uint64_t size, std::string_view signature) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), kHex[size & 0xF]);
+    size >>= 4;
+  } while (size != 0);
+  return digits + ";chunk-signature=" + std::string(signature) + "\r\n";
+}
+
+uint64_t aws_chunked_length(uint64_t length, uint64_t chunk_size) {
+  // Every chunk is its header, its data and CRLF; the last, empty one ends the body.
+  auto framed = [](uint64_t size) { return chunk_header(size, std::string(64, '0')).size() + size + 2; };
+  uint64_t full = chunk_size == 0 ? 0 : length / chunk_size;
+  uint64_t rest = chunk_size == 0 ? length : length % chunk_size;
+  uint64_t total = full * framed(chunk_size) + framed(0);
+  if (rest != 0) total += framed(rest);
+  return total;
 }
 
 }  // namespace quilt::s3

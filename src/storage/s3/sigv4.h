@@ -107,6 +107,38 @@ struct PresignedRequest {
 PresignedRequest presign(const Request& request, const Credentials& credentials,
                          const SigningScope& scope, int64_t expires_seconds);
 
+/// The payload hash of a request whose body is sent aws-chunked, each chunk signed.
+inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+/// The algorithm named in each chunk's string to sign.
+inline constexpr std::string_view kChunkAlgorithm = "AWS4-HMAC-SHA256-PAYLOAD";
+
+/// Signs the chunks of an aws-chunked body (Content-Encoding: aws-chunked, payload hash
+/// kStreamingPayload). Each chunk's signature covers its SHA-256 and the signature before it;
+/// the chain starts at the signature of the request itself (the "seed"), so the chunks must be
+/// signed in the order they are sent, ending with the empty chunk.
+class ChunkSigner {
+ public:
+  /// `scope` and `seed_signature` are those sign() used for the request.
+  ChunkSigner(const Credentials& credentials, const SigningScope& scope, std::string seed_signature);
+
+  /// The signature of the next chunk, given the hex SHA-256 of its data (kEmptyPayloadHash for
+  /// the final, empty chunk).
+  std::string next(std::string_view chunk_sha256_hex);
+
+ private:
+  std::vector<uint8_t> key_;
+  std::string previous_;
+  std::string prefix_;  // algorithm, date and scope lines of every string to sign
+};
+
+/// The line that opens an aws-chunked chunk of `size` data bytes: "<hex size>;chunk-signature=
+/// <signature>\r\n". The data and "\r\n" follow it.
+std::string chunk_header(uint64_t size, std::string_view signature);
+
+/// The Content-Length of `length` bytes sent aws-chunked in chunks of `chunk_size` (the last
+/// may be shorter), with the final empty chunk.
+uint64_t aws_chunked_length(uint64_t length, uint64_t chunk_size);
+
 /// Return `bytes` URI-encoded the SigV4 way: every byte but A-Z a-z 0-9 - _ . ~ as %XX
 /// (uppercase hex); '/' is kept when `keep_slash` is true.
 std::string uri_encode(std::string_view bytes, bool keep_slash);
