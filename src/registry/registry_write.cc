@@ -53,6 +53,22 @@ ObjectInfo copy_into_store(ObjectStore& store, const ManifestEntry& entry, const
   // Many files, one sync: push calls ObjectStore::sync() before the manifest.
   std::unique_ptr<Writer> writer;
   if (auto* s3_store = dynamic_cast<s3::S3Store*>(&store)) {
+    s3::Client& client = s3_store->client();
+    if (entry.physical_key.is_local() && entry.hash.type == HashType::kSha2256Chunked &&
+        entry.size <= client.config().multipart_threshold) {
+      // One PutObject read from the file as it goes, each chunk hashed once to check the
+      // entry and to sign it (the server gets no last chunk when the hash is wrong).
+      std::unique_ptr<s3::ChunkSource> chunks = verified_file_chunks(entry);
+      s3::PutOptions put;
+      put.metadata = {{kHashMetadata, hash_metadata(entry.hash)}};
+      s3::PutResult result = client.put_object_stream(s3_store->bucket(), s3_store->full_key(key),
+                                                      entry.size, *chunks, put);
+      ObjectInfo info;
+      info.key = key;
+      info.size = result.size;
+      info.version_id = result.version_id;
+      return info;
+    }
     writer = s3_store->open_write(key, WriteOptions{.sync = false},
                                   {{kHashMetadata, hash_metadata(entry.hash)}});
   } else {

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
+#include "core/sha256_chunked.h"
 #include "core/unique_fd.h"
 #include "quilt/errors.h"
 #include "quilt/hasher.h"
@@ -70,6 +72,86 @@ void copy_verified(const ManifestEntry& entry,
   if (copied != entry.size) throw_wrong_length(entry, source);
   Hash actual = hasher.finish();
   if (actual != entry.hash) throw_wrong_hash(entry, actual, source);
+}
+
+namespace {
+
+class VerifiedFileChunks final : public s3::ChunkSource {
+ public:
+  explicit VerifiedFileChunks(const ManifestEntry& entry)
+      : entry_(entry),
+        path_(entry.physical_key.local_path()),
+        fd_(UniqueFd::open(path_, O_RDONLY)),
+        part_size_(detail::kChunkedBasePartSize) {
+    while (detail::chunked_part_count(entry.size, part_size_) > detail::kChunkedMaxParts) {
+      part_size_ *= 2;
+    }
+    // One buffer per thread, kept: fresh memory costs its page faults on every file.
+    size_t size = static_cast<size_t>(std::min<uint64_t>(part_size_, entry.size)) + 1;
+    if (buffer_.size() < size) buffer_.resize(size);
+  }
+
+  uint64_t chunk_size() const override { return part_size_; }
+
+  void rewind() override {
+    offset_ = 0;
+    digests_.clear();
+  }
+
+  Chunk next() override {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(part_size_, entry_.size - offset_));
+    size_t got = read_at(offset_, {buffer_.data(), want});
+    if (got != want) throw_wrong_length(entry_, path_);
+    std::span<const uint8_t> bytes(buffer_.data(), want);
+    digests_.push_back(detail::sha256(bytes));
+    offset_ += want;
+    return {bytes, detail::to_hex(digests_.back())};
+  }
+
+  void finish() override {
+    // Not a byte more than the entry says.
+    if (offset_ != entry_.size || read_at(offset_, {buffer_.data(), 1}) != 0) {
+      throw_wrong_length(entry_, path_);
+    }
+    Hash actual{HashType::kSha2256Chunked, detail::chunked_value(digests_)};
+    if (actual != entry_.hash) throw_wrong_hash(entry_, actual, path_);
+  }
+
+ private:
+  // Read up to out.size() bytes at `offset`; fewer only at the end of the file. Leaves the
+  // last chunk's bytes alone when `out` is past them.
+  size_t read_at(uint64_t offset, std::span<uint8_t> out) {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd_.get(), out.data() + done, out.size() - done,
+                          static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_io_error("cannot read", path_, errno);
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+  const ManifestEntry& entry_;
+  std::string path_;
+  UniqueFd fd_;
+  uint64_t part_size_;
+  static thread_local std::vector<uint8_t> buffer_;
+  uint64_t offset_ = 0;
+  std::vector<detail::Sha256Digest> digests_;
+};
+
+thread_local std::vector<uint8_t> VerifiedFileChunks::buffer_;
+
+}  // namespace
+
+std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry) {
+  if (!entry.physical_key.is_local() || entry.hash.type != HashType::kSha2256Chunked) {
+    throw InvalidArgument("'" + entry.logical_key + "': chunks of a local file with a " +
+                          "sha2-256-chunked hash only");
+  }
+  return std::make_unique<VerifiedFileChunks>(entry);
 }
 
 std::vector<uint8_t> read_verified(const ManifestEntry& entry) {

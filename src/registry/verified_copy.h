@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quilt/manifest.h"
+#include "storage/s3/client.h"
 
 namespace quilt {
 
@@ -22,6 +23,12 @@ void copy_verified(const ManifestEntry& entry,
 /// Read the whole of `entry` (meant for small ones) into memory, checked as copy_verified()
 /// checks it: the bytes returned are the bytes hashed, read once.
 std::vector<uint8_t> read_verified(const ManifestEntry& entry);
+
+/// The bytes of a local file entry with a sha2-256-chunked hash, in the hash's parts, each with
+/// its SHA-256: what an upload that signs its chunks needs (s3::Client::put_object_stream), read
+/// and hashed once. finish() checks the size and the hash against the entry (Corrupt naming the
+/// key and file, as copy_verified()). InvalidArgument for other entries.
+std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry);
 
 /// Checks the bytes of `entry` as they arrive from `source` (an s3:// URL, for messages), with
 /// copy_verified()'s errors: update() throws Corrupt as soon as there are too many bytes,

@@ -116,6 +116,58 @@ TEST_F(RegistryS3FaultTest, PushThatCannotWriteItsManifestPublishesNothing) {
   EXPECT_TRUE(registry->list_packages().empty());
 }
 
+TEST_F(RegistryS3FaultTest, LargeFilesGoInOneStreamedPutUpToTheMultipartThreshold) {
+  std::vector<std::string> heads;
+  std::mutex mutex;
+  FaultProxy proxy(port_of(env_->endpoint), [&](int, const std::string& head) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (head.find("/big.bin") != std::string::npos) heads.push_back(head.substr(0, head.find("\r\n")));
+    return Fault::kNone;
+  });
+  Package local = make();
+  for (uint64_t threshold : {uint64_t{20} << 20, uint64_t{8} << 20}) {
+    SCOPED_TRACE(threshold);
+    heads.clear();
+    s3::ConfigOverrides overrides;
+    overrides.endpoint_url = proxy.endpoint();
+    overrides.multipart_threshold = threshold;
+    s3::set_default_overrides(overrides);
+    std::string url = registry_url() + "/t" + std::to_string(threshold);
+    std::unique_ptr<Registry> registry = Registry::open(url);
+    registry->push(name_, local, PushOptions{}, pool_);
+    int single = 0;
+    int parts = 0;
+    for (const std::string& line : heads) {
+      if (line.starts_with("PUT ") && line.find("partNumber=") != std::string::npos) ++parts;
+      if (line.starts_with("PUT ") && line.find('?') == std::string::npos) ++single;
+    }
+    // 20 MiB: one PUT at a 20 MiB threshold, parts of 8 MiB above an 8 MiB one.
+    EXPECT_EQ(single, threshold == (uint64_t{20} << 20) ? 1 : 0);
+    EXPECT_EQ(parts, threshold == (uint64_t{20} << 20) ? 0 : 3);
+    InstallOptions options;
+    options.dest = (tmp_.path() / ("out" + std::to_string(threshold))).string();
+    Registry::open(url)->install(name_, "", options, pool_);
+    EXPECT_EQ(read_file(options.dest + "/big.bin"), read_file((tmp_.path() / "src/big.bin").string()));
+  }
+}
+
+TEST_F(RegistryS3FaultTest, LargeFileChangedSinceItWasHashedIsNotUploaded) {
+  FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
+  use(proxy);
+  Package local = make();
+  // Same size, other bytes near the end: found only after most of it went out.
+  std::string path = (tmp_.path() / "src/big.bin").string();
+  std::string bytes = read_file(path);
+  bytes[bytes.size() - 10] ^= 1;
+  tmp_.write("src/big.bin", bytes);
+  std::unique_ptr<Registry> registry = Registry::open(registry_url());
+  std::string message = error_of<Corrupt>([&] { registry->push(name_, local, PushOptions{}, pool_); });
+  EXPECT_TRUE(contains(message, "'big.bin'")) << message;
+  EXPECT_TRUE(contains(message, path)) << message;
+  EXPECT_EQ(client_->head_object(env_->bucket, prefix_ + "/team/faulty/big.bin"), std::nullopt);
+  EXPECT_TRUE(registry->list_packages().empty());
+}
+
 TEST_F(RegistryS3FaultTest, InstallOfAChangedObjectInstallsNothing) {
   FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
   use(proxy);

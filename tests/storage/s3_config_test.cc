@@ -566,6 +566,31 @@ TEST_F(S3ConfigTest, AddressingPrecedence) {
   EXPECT_EQ(resolve_config({}, e).addressing, Addressing::kVirtual);
 }
 
+TEST_F(S3ConfigTest, MultipartThresholdPrecedenceAndSizes) {
+  // One PUT up to 5 GiB for other endpoints; the AWS CLI's 8 MiB for AWS.
+  EXPECT_EQ(resolve_config({}, env()).multipart_threshold, uint64_t{8} << 20);
+  EXPECT_EQ(resolve_config(with_endpoint("http://127.0.0.1:7480"), env()).multipart_threshold,
+            uint64_t{5} << 30);
+  write_config("[default]\ns3 =\n  multipart_threshold = 64MB\n");
+  EXPECT_EQ(resolve_config({}, env()).multipart_threshold, uint64_t{64} << 20);
+  Environment e = env({{"QUILT_S3_MULTIPART_THRESHOLD", "1048576"}});
+  EXPECT_EQ(resolve_config({}, e).multipart_threshold, uint64_t{1} << 20);
+  for (const auto& [text, bytes] : std::vector<std::pair<std::string, uint64_t>>{
+           {"0", 0}, {"16KB", 16 << 10}, {"2GiB", uint64_t{2} << 30}, {"5gb", uint64_t{5} << 30}}) {
+    e["QUILT_S3_MULTIPART_THRESHOLD"] = text;
+    EXPECT_EQ(resolve_config({}, e).multipart_threshold, bytes) << text;
+  }
+  for (const char* bad : {"8 MB", "MB", "-1", "6GB", "1PB", "99999999999999999"}) {
+    e["QUILT_S3_MULTIPART_THRESHOLD"] = bad;
+    std::string message = config_error({}, e);
+    EXPECT_TRUE(contains(message, "QUILT_S3_MULTIPART_THRESHOLD")) << bad << ": " << message;
+  }
+  write_config("[default]\ns3 =\n  multipart_threshold = lots\n");
+  std::string message = config_error({}, env());
+  EXPECT_TRUE(contains(message, "'lots'")) << message;
+  EXPECT_TRUE(contains(message, "s3.multipart_threshold")) << message;
+}
+
 TEST_F(S3ConfigTest, BadAddressingStyleNamesItsSource) {
   std::string message = config_error({}, env({{"QUILT_S3_ADDRESSING", "auto"}}));
   EXPECT_TRUE(contains(message, "QUILT_S3_ADDRESSING")) << message;

@@ -314,6 +314,7 @@ HttpRequest Client::prepare(Call& call, const Target& t) {
   HttpRequest request;
   request.method = call.method;
   request.body = call.body;
+  request.source = call.source;
   request.sink = call.sink;
   request.url = t.url;
   if (!call.query.empty()) {
@@ -341,6 +342,8 @@ HttpRequest Client::prepare(Call& call, const Target& t) {
     to_sign.payload_hash = call.payload_hash;
     SigningScope scope{config_.region, "s3", amz_date_now()};
     SignedRequest signed_request = sign(to_sign, *config_.credentials, scope);
+    call.amz_date = scope.amz_date;
+    call.signature = signed_request.signature;
     headers.insert(headers.end(), signed_request.headers.begin(), signed_request.headers.end());
   }
   request.headers = std::move(headers);

@@ -71,6 +71,27 @@ struct PutOptions {
   std::vector<Header> metadata;
 };
 
+/// A body read chunk by chunk for put_object_stream(), with each chunk's SHA-256 (the caller
+/// usually has it already: the sha2-256-chunked hash of an entry is made of exactly these).
+class ChunkSource {
+ public:
+  struct Chunk {
+    std::span<const uint8_t> bytes;  ///< valid until the next call
+    std::string sha256_hex;
+  };
+  virtual ~ChunkSource() = default;
+  /// The size of every chunk but the last, which may be shorter (at least 8 KiB, as S3 asks).
+  virtual uint64_t chunk_size() const = 0;
+  /// Start again from the first chunk: each attempt to send calls this first.
+  virtual void rewind() = 0;
+  /// The next chunk, never empty; called only while bytes remain.
+  virtual Chunk next() = 0;
+  /// Called once the last chunk was taken and before its bytes finish going out: throwing
+  /// here (the whole body was not what was expected) stops the upload before the server has
+  /// all of it, so no object is made.
+  virtual void finish() = 0;
+};
+
 struct ListedObject {
   std::string key;
   uint64_t size = 0;
@@ -197,6 +218,14 @@ class Client {
   /// Write an object in one request (at most kMaxSinglePut bytes).
   PutResult put_object(const std::string& bucket, const std::string& key,
                        std::span<const uint8_t> body, const PutOptions& options = {});
+  /// Write an object of `length` bytes (at most kMaxSinglePut) in one request whose body is
+  /// read from `source` while it is sent, so nothing holds it in memory. A signed request
+  /// sends it aws-chunked, each chunk signed over the SHA-256 the source gives (no second pass
+  /// over the bytes); an anonymous one sends it as it is. A body of one chunk or less goes as
+  /// a plain PutObject signed over that chunk's SHA-256. A retry reads the source again from
+  /// the start. What the source throws ends the call, unretried, with no object made.
+  PutResult put_object_stream(const std::string& bucket, const std::string& key, uint64_t length,
+                              ChunkSource& source, const PutOptions& options = {});
   /// Asynchronous calls: the same requests, signatures, retries (timers on the engine's
   /// thread, never a sleeping thread) and errors as the blocking calls above, with up to
   /// HttpOptions::max_concurrency of them in flight on one thread (engine()). `done` gets the

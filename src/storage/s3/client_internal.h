@@ -28,7 +28,12 @@ struct Client::Call {
   std::vector<QueryParam> query;
   std::vector<Header> headers;
   std::span<const uint8_t> body;
+  const BodySource* source = nullptr;  // instead of body: read as it is sent
   std::string payload_hash;  // empty: computed from body
+  // Set by prepare() when it signs: the date and signature of this attempt (an aws-chunked
+  // body chains its chunk signatures from them).
+  std::string amz_date;
+  std::string signature;
   const BodySink* sink = nullptr;
   bool retry = true;
 };

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -216,6 +217,30 @@ std::optional<std::pair<std::string, std::string>> profile_s3_value(
 
 // ---------------------------------------------------------------------------------------------
 // The environment and validation.
+
+// A size as the AWS CLI writes one: digits, optionally followed by KB, MB, GB or TB (or KiB,
+// MiB, GiB, TiB), each a power of 1024.
+uint64_t parse_size(const std::string& text, const std::string& where) {
+  auto bad = [&]() -> uint64_t {
+    throw InvalidArgument("bad size '" + text + "' (from " + where +
+                          "): expected bytes, or a number with KB, MB, GB or TB");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 15) return bad();
+  uint64_t value = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() == 3 && unit[1] == 'I') unit.erase(1, 1);  // KiB -> KB
+  static const std::pair<const char*, int> kUnits[] = {{"", 0}, {"B", 0}, {"KB", 10}, {"MB", 20}, {"GB", 30}, {"TB", 40}};
+  for (const auto& [name, shift] : kUnits) {
+    if (unit == name) {
+      if (shift > 0 && value > (~uint64_t{0} >> shift)) return bad();
+      return value << shift;
+    }
+  }
+  return bad();
+}
 
 std::optional<std::string> env_value(const Environment& environment, const std::string& name) {
   auto it = environment.find(name);
@@ -525,6 +550,25 @@ ClientConfig resolve_config(const ConfigOverrides& overrides, const Environment&
     config.conditional_writes = *c == "true";
   } else {
     config.conditional_writes = config.endpoint.empty();
+  }
+
+  // Multipart threshold.
+  constexpr uint64_t kMostInOnePut = uint64_t{5} << 30;
+  config.multipart_threshold = config.endpoint.empty() ? uint64_t{8} << 20 : kMostInOnePut;
+  std::optional<std::pair<std::string, std::string>> threshold;
+  if (overrides.multipart_threshold) {
+    threshold = {{std::to_string(*overrides.multipart_threshold), "the caller"}};
+  } else if (auto t = env_value(environment, "QUILT_S3_MULTIPART_THRESHOLD")) {
+    threshold = {{*t, "QUILT_S3_MULTIPART_THRESHOLD"}};
+  } else {
+    threshold = profile_s3_value(in_credentials, in_config, "multipart_threshold");
+  }
+  if (threshold) {
+    config.multipart_threshold = parse_size(threshold->first, threshold->second);
+    if (config.multipart_threshold > kMostInOnePut) {
+      throw InvalidArgument("multipart threshold '" + threshold->first + "' (from " +
+                            threshold->second + ") is more than one PUT may carry (5 GiB)");
+    }
   }
 
   // CA bundle.

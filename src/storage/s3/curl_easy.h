@@ -21,7 +21,7 @@ struct EasyTransfer {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
   size_t body_offset = 0;  // bytes of request->body already sent
-  std::exception_ptr sink_error;
+  std::exception_ptr callback_error;  // what the body sink or source threw
   curl_slist* headers = nullptr;
   curl_slist* resolve = nullptr;
   char error_text[CURL_ERROR_SIZE] = {};

@@ -100,7 +100,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     try {
       (*t->request->sink)({reinterpret_cast<const uint8_t*>(data), n});
     } catch (...) {
-      t->sink_error = std::current_exception();
+      t->callback_error = std::current_exception();
       return CURL_WRITEFUNC_ERROR;
     }
     t->response->body_bytes += n;
@@ -114,6 +114,14 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<EasyTransfer*>(user);
+  if (t->request->source != nullptr) {
+    try {
+      return t->request->source->read({reinterpret_cast<uint8_t*>(buffer), size * count});
+    } catch (...) {
+      t->callback_error = std::current_exception();
+      return CURL_READFUNC_ABORT;
+    }
+  }
   std::span<const uint8_t> rest = t->request->body.subspan(t->body_offset);
   size_t n = std::min(rest.size(), size * count);
   std::memcpy(buffer, rest.data(), n);
@@ -125,6 +133,16 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 // closed, an auth retry).
 int on_seek(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<EasyTransfer*>(user);
+  if (t->request->source != nullptr) {
+    if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+    try {
+      t->request->source->rewind();
+    } catch (...) {
+      t->callback_error = std::current_exception();
+      return CURL_SEEKFUNC_FAIL;
+    }
+    return CURL_SEEKFUNC_OK;
+  }
   if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t->request->body.size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
@@ -197,7 +215,7 @@ void configure_easy(EasyTransfer& t, const HttpOptions& options) {
   t.headers = nullptr;
   t.resolve = nullptr;
   t.body_offset = 0;
-  t.sink_error = nullptr;
+  t.callback_error = nullptr;
   t.error_text[0] = '\0';
 
   for (const Header& h : request.headers) {
@@ -239,7 +257,12 @@ void configure_easy(EasyTransfer& t, const HttpOptions& options) {
     curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
     curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    uint64_t length = request.body.size();
+    if (request.source != nullptr) {
+      request.source->rewind();
+      length = request.source->length;
+    }
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
     if (request.method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -252,10 +275,10 @@ std::exception_ptr easy_outcome(EasyTransfer& t, CURLcode code, bool* drop_handl
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_setopt(t.curl, CURLOPT_ERRORBUFFER, nullptr);
   *drop_handle = false;
-  if (t.sink_error) {
+  if (t.callback_error) {
     // The connection may hold the rest of a body: drop it rather than reuse it.
     *drop_handle = true;
-    return t.sink_error;
+    return t.callback_error;
   }
   if (code == CURLE_OK) return nullptr;
   std::string reason = t.error_text[0] != '\0' ? t.error_text : curl_easy_strerror(code);

@@ -76,6 +76,17 @@ class TransportError : public RemoteError {
 /// perform() rethrows.
 using BodySink = std::function<void(std::span<const uint8_t>)>;
 
+/// A request body produced while it is sent, for bodies too large to hold in memory. `read`
+/// fills a prefix of its argument and returns how many bytes it wrote, 0 only once all
+/// `length` bytes were given; `rewind` starts again from the first byte, and runs before each
+/// attempt to send the request (so a source may set itself up there). Either may throw: the
+/// transfer stops and perform() rethrows.
+struct BodySource {
+  uint64_t length = 0;
+  std::function<size_t(std::span<uint8_t>)> read;
+  std::function<void()> rewind;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -83,6 +94,8 @@ struct HttpRequest {
   std::vector<Header> headers;
   /// The body; sent with Content-Length even when empty for PUT and POST.
   std::span<const uint8_t> body;
+  /// Instead of `body` when set: a body read from the source as it is sent (PUT only).
+  const BodySource* source = nullptr;
   /// Where a 2xx body goes; null: into HttpResponse::body.
   const BodySink* sink = nullptr;
 };
