@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/crc64nvme.h"
+#include "core/part_digest_cache.h"
 #include "core/sha256.h"
 #include "core/sha256_chunked.h"
 #include "core/sha256_lanes.h"
@@ -120,7 +121,8 @@ std::vector<Sha256Digest> hash_part_group(int fd, const PartGroup& group, const 
 }
 
 // sha2-256-chunked of a regular file: groups of parts on the pool and this thread.
-std::string hash_chunked(const OpenFile& file, const std::string& path, ThreadPool& pool) {
+std::string hash_chunked(const OpenFile& file, const std::string& path, ThreadPool& pool,
+                         std::vector<Sha256Digest>* parts_out) {
   const uint64_t size = static_cast<uint64_t>(file.st.st_size);
   const uint64_t part_size = chunked_part_size(size);
   const size_t parts = static_cast<size_t>(detail::chunked_part_count(size, part_size));
@@ -131,7 +133,9 @@ std::string hash_chunked(const OpenFile& file, const std::string& path, ThreadPo
     std::vector<Sha256Digest> done = hash_part_group(file.fd.get(), group, path);
     std::copy(done.begin(), done.end(), digests.begin() + static_cast<ptrdiff_t>(group.first));
   });
-  return detail::chunked_value(digests);
+  std::string value = detail::chunked_value(digests);
+  if (parts_out != nullptr) *parts_out = std::move(digests);
+  return value;
 }
 
 // SHA256 or CRC64NVME of a regular file: one stream, front to back.
@@ -171,13 +175,19 @@ FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
   OpenFile file = open_file(path);
   if (!S_ISREG(file.st.st_mode)) return hash_stream(file, type, path, pool);
   FileHash result{path, static_cast<uint64_t>(file.st.st_size), Hash{type, {}}};
-  result.hash.value = type == HashType::kSha2256Chunked ? hash_chunked(file, path, pool)
+  std::vector<Sha256Digest> parts;
+  result.hash.value = type == HashType::kSha2256Chunked ? hash_chunked(file, path, pool, &parts)
                                                         : hash_sequential(file, type, path);
   // A file that grew while we read it would have a hash of bytes it never held
   // all at once; say so rather than record it.
   struct stat after;
   if (::fstat(file.fd.get(), &after) != 0) throw_io_error("cannot stat", path, errno);
   if (after.st_size != file.st.st_size) throw_changed(path);
+  // Kept for an upload of the same, unchanged file (push signs its chunks with them).
+  detail::FileIdentity id = detail::identity_of(file.st);
+  if (parts.size() > 1 && detail::identity_of(after) == id) {
+    detail::remember_part_digests(id, std::move(parts));
+  }
   return result;
 }
 

@@ -58,7 +58,8 @@ ObjectInfo copy_into_store(ObjectStore& store, const ManifestEntry& entry, const
         entry.size <= client.config().multipart_threshold) {
       // One PutObject read from the file as it goes, each chunk hashed once to check the
       // entry and to sign it (the server gets no last chunk when the hash is wrong).
-      std::unique_ptr<s3::ChunkSource> chunks = verified_file_chunks(entry);
+      std::unique_ptr<s3::ChunkSource> chunks =
+          verified_file_chunks(entry, client.config().credentials.has_value());
       s3::PutOptions put;
       put.metadata = {{kHashMetadata, hash_metadata(entry.hash)}};
       s3::PutResult result = client.put_object_stream(s3_store->bucket(), s3_store->full_key(key),

@@ -1,12 +1,16 @@
 #include "registry/verified_copy.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <future>
 #include <vector>
 
+#include "core/part_digest_cache.h"
 #include "core/sha256_chunked.h"
 #include "core/unique_fd.h"
 #include "quilt/errors.h"
@@ -76,41 +80,79 @@ void copy_verified(const ManifestEntry& entry,
 
 namespace {
 
+// Reads and hashes the chunk after the one being sent on another thread, so the upload does
+// not wait for the disk or the hash between chunks.
 class VerifiedFileChunks final : public s3::ChunkSource {
  public:
-  explicit VerifiedFileChunks(const ManifestEntry& entry)
+  VerifiedFileChunks(const ManifestEntry& entry, bool server_checks_chunks)
       : entry_(entry),
         path_(entry.physical_key.local_path()),
         fd_(UniqueFd::open(path_, O_RDONLY)),
-        part_size_(detail::kChunkedBasePartSize) {
+        part_size_(detail::kChunkedBasePartSize),
+        buffers_(thread_buffers) {
     while (detail::chunked_part_count(entry.size, part_size_) > detail::kChunkedMaxParts) {
       part_size_ *= 2;
     }
-    // One buffer per thread, kept: fresh memory costs its page faults on every file.
-    size_t size = static_cast<size_t>(std::min<uint64_t>(part_size_, entry.size)) + 1;
-    if (buffer_.size() < size) buffer_.resize(size);
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
+    identity_ = detail::identity_of(st);
+    // This process hashed the file as it still is, to the entry's hash: sign with those
+    // digests rather than hash again. The server checks every chunk against its signature,
+    // and finish() that the file was not written to meanwhile.
+    if (server_checks_chunks) {
+      std::optional<std::vector<detail::Sha256Digest>> known = detail::recall_part_digests(identity_);
+      if (known && identity_.size == entry.size &&
+          detail::chunked_part_count(entry.size, part_size_) == known->size() &&
+          Hash{HashType::kSha2256Chunked, detail::chunked_value(*known)} == entry.hash) {
+        known_ = std::move(*known);
+      }
+    }
+    // Two buffers per thread, kept: fresh memory costs its page faults on every file.
+    size_t size = static_cast<size_t>(std::min<uint64_t>(part_size_, entry.size));
+    for (int i = 0; i < 2; ++i) {
+      if (buffers_[i].size() < size) buffers_[i].resize(size);
+    }
   }
+
+  ~VerifiedFileChunks() override { settle(); }
 
   uint64_t chunk_size() const override { return part_size_; }
 
   void rewind() override {
+    settle();
     offset_ = 0;
+    slot_ = 0;
     digests_.clear();
   }
 
   Chunk next() override {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(part_size_, entry_.size - offset_));
-    size_t got = read_at(offset_, {buffer_.data(), want});
-    if (got != want) throw_wrong_length(entry_, path_);
-    std::span<const uint8_t> bytes(buffer_.data(), want);
-    digests_.push_back(detail::sha256(bytes));
-    offset_ += want;
-    return {bytes, detail::to_hex(digests_.back())};
+    Prepared chunk = ahead_.valid() ? ahead_.get() : prepare(offset_, slot_);
+    std::span<const uint8_t> bytes(buffers_[slot_].data(), chunk.size);
+    digests_.push_back(chunk.digest);
+    offset_ += chunk.size;
+    slot_ = 1 - slot_;
+    if (offset_ < entry_.size) {
+      ahead_ = std::async(std::launch::async, [this, at = offset_, slot = slot_] {
+        return prepare(at, slot);
+      });
+    }
+    return {bytes, detail::to_hex(chunk.digest)};
   }
 
   void finish() override {
+    settle();
+    if (!known_.empty()) {
+      struct stat st;
+      if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
+      if (detail::identity_of(st) != identity_) {
+        throw Corrupt("'" + entry_.logical_key + "' does not match its entry: " + path_ +
+                      " was written to while it was being uploaded");
+      }
+      return;
+    }
     // Not a byte more than the entry says.
-    if (offset_ != entry_.size || read_at(offset_, {buffer_.data(), 1}) != 0) {
+    uint8_t extra = 0;
+    if (offset_ != entry_.size || read_at(offset_, {&extra, 1}) != 0) {
       throw_wrong_length(entry_, path_);
     }
     Hash actual{HashType::kSha2256Chunked, detail::chunked_value(digests_)};
@@ -118,9 +160,32 @@ class VerifiedFileChunks final : public s3::ChunkSource {
   }
 
  private:
-  // Read up to out.size() bytes at `offset`; fewer only at the end of the file. Leaves the
-  // last chunk's bytes alone when `out` is past them.
-  size_t read_at(uint64_t offset, std::span<uint8_t> out) {
+  struct Prepared {
+    size_t size = 0;
+    detail::Sha256Digest digest{};
+  };
+
+  // Read and hash the chunk at `offset` into buffer `slot`.
+  Prepared prepare(uint64_t offset, int slot) const {
+    Prepared out;
+    out.size = static_cast<size_t>(std::min<uint64_t>(part_size_, entry_.size - offset));
+    std::span<uint8_t> buffer(buffers_[slot].data(), out.size);
+    if (read_at(offset, buffer) != out.size) throw_wrong_length(entry_, path_);
+    out.digest = known_.empty() ? detail::sha256(buffer) : known_[offset / part_size_];
+    return out;
+  }
+
+  // Wait for a chunk read ahead that will not be used (its error does not matter).
+  void settle() {
+    if (!ahead_.valid()) return;
+    try {
+      ahead_.get();
+    } catch (...) {
+    }
+  }
+
+  // Read up to out.size() bytes at `offset`; fewer only at the end of the file.
+  size_t read_at(uint64_t offset, std::span<uint8_t> out) const {
     size_t done = 0;
     while (done < out.size()) {
       ssize_t n = ::pread(fd_.get(), out.data() + done, out.size() - done,
@@ -133,25 +198,32 @@ class VerifiedFileChunks final : public s3::ChunkSource {
     return done;
   }
 
+  static thread_local std::array<std::vector<uint8_t>, 2> thread_buffers;
+
   const ManifestEntry& entry_;
   std::string path_;
   UniqueFd fd_;
   uint64_t part_size_;
-  static thread_local std::vector<uint8_t> buffer_;
+  std::array<std::vector<uint8_t>, 2>& buffers_;  // the constructing thread's
+  int slot_ = 0;  // the buffer the next chunk is (or will be) in
   uint64_t offset_ = 0;
   std::vector<detail::Sha256Digest> digests_;
+  std::future<Prepared> ahead_;
+  detail::FileIdentity identity_;
+  std::vector<detail::Sha256Digest> known_;  // the part digests, when this process has them
 };
 
-thread_local std::vector<uint8_t> VerifiedFileChunks::buffer_;
+thread_local std::array<std::vector<uint8_t>, 2> VerifiedFileChunks::thread_buffers;
 
 }  // namespace
 
-std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry) {
+std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry,
+                                                      bool server_checks_chunks) {
   if (!entry.physical_key.is_local() || entry.hash.type != HashType::kSha2256Chunked) {
     throw InvalidArgument("'" + entry.logical_key + "': chunks of a local file with a " +
                           "sha2-256-chunked hash only");
   }
-  return std::make_unique<VerifiedFileChunks>(entry);
+  return std::make_unique<VerifiedFileChunks>(entry, server_checks_chunks);
 }
 
 std::vector<uint8_t> read_verified(const ManifestEntry& entry) {

@@ -27,8 +27,12 @@ std::vector<uint8_t> read_verified(const ManifestEntry& entry);
 /// The bytes of a local file entry with a sha2-256-chunked hash, in the hash's parts, each with
 /// its SHA-256: what an upload that signs its chunks needs (s3::Client::put_object_stream), read
 /// and hashed once. finish() checks the size and the hash against the entry (Corrupt naming the
-/// key and file, as copy_verified()). InvalidArgument for other entries.
-std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry);
+/// key and file, as copy_verified()). With `server_checks_chunks` (the upload signs every chunk,
+/// so the server refuses a chunk whose bytes are not the SHA-256 signed), part digests this
+/// process computed for the file as it still is are used instead of hashing again, and
+/// finish() checks that the file was not written to since. InvalidArgument for other entries.
+std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry,
+                                                      bool server_checks_chunks);
 
 /// Checks the bytes of `entry` as they arrive from `source` (an s3:// URL, for messages), with
 /// copy_verified()'s errors: update() throws Corrupt as soon as there are too many bytes,

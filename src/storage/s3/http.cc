@@ -261,6 +261,8 @@ void configure_easy(EasyTransfer& t, const HttpOptions& options) {
     if (request.source != nullptr) {
       request.source->rewind();
       length = request.source->length;
+      // Large bodies: fewer, larger reads and sends than curl's 64 KiB default.
+      curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
     }
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
     if (request.method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
