@@ -117,6 +117,17 @@ class Registry {
   PushResult push(const PackageName& name, const Package& package, const PushOptions& options,
                   ThreadPool& pool);
 
+  /// Before `set_dir("", dir)`, build and push(name, ..., options) of an S3 registry (what
+  /// `push --dir` does): upload the files of `dir` that a push sends as one streamed
+  /// PutObject each (larger than 8 MiB, up to the multipart threshold) to where that push will
+  /// put them, hashing each as it is sent, so that each is read once rather than hashed first
+  /// and read again. The hashes are kept for build(), which then reads none of these files,
+  /// and push() finds each object in place as long as its file was not written to since.
+  /// Does nothing for a local registry, with copy_data false or a dest_fn. A file that fails
+  /// to upload here is left to push(), which reports its error. Bad names or dests throw as
+  /// set_dir and push would, before anything is uploaded.
+  void upload_ahead(const PackageName& name, const std::string& dir, const PushOptions& options);
+
   /// Copy a revision's files (or the sub-tree `options.path`) into
   /// `options.dest`, verifying every hash; nothing is written outside dest.
   /// Returns the package installed.

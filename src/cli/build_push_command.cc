@@ -82,18 +82,20 @@ int run_dir(const BuildArgs& args, bool copy_data) {
   } catch (const NotFound&) {
   }
   ThreadPool pool;
-  PackageBuilder builder;
-  SetDirOptions options;
-  options.meta = args.meta.empty() ? Json() : Json::parse(args.meta);
-  builder.set_dir("", args.dir, options);
-  builder.set_message(args.has_message ? std::optional<std::string>(args.message) : std::nullopt);
-  Package package = builder.build(pool);
   PushOptions push;
   push.parent = parent;
   push.force = args.force;
   push.dedupe = args.dedupe;
   push.copy_data = copy_data;
   if (copy_data) set_destination(args, push);
+  // Large files go up while they are hashed, before the build (S3 registries only).
+  if (copy_data) registry->upload_ahead(ref.name, args.dir, push);
+  PackageBuilder builder;
+  SetDirOptions options;
+  options.meta = args.meta.empty() ? Json() : Json::parse(args.meta);
+  builder.set_dir("", args.dir, options);
+  builder.set_message(args.has_message ? std::optional<std::string>(args.message) : std::nullopt);
+  Package package = builder.build(pool);
   ProgressBar bar("pushing", package.entries().size(), package.total_size());
   if (copy_data) push.on_progress = [&bar](uint64_t files, uint64_t bytes) { bar.add(files, bytes); };
   PushResult result = registry->push(ref.name, package, push, pool);

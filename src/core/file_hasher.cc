@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,15 @@ FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
   OpenFile file = open_file(path);
   if (!S_ISREG(file.st.st_mode)) return hash_stream(file, type, path, pool);
   FileHash result{path, static_cast<uint64_t>(file.st.st_size), Hash{type, {}}};
+  detail::FileIdentity id = detail::identity_of(file.st);
+  if (type == HashType::kSha2256Chunked) {
+    // This process read the file as it still is a moment ago (an upload that hashed it).
+    std::optional<std::vector<Sha256Digest>> known = detail::recall_part_digests(id);
+    if (known && known->size() == detail::chunked_part_count(result.size, chunked_part_size(result.size))) {
+      result.hash.value = detail::chunked_value(*known);
+      return result;
+    }
+  }
   std::vector<Sha256Digest> parts;
   result.hash.value = type == HashType::kSha2256Chunked ? hash_chunked(file, path, pool, &parts)
                                                         : hash_sequential(file, type, path);
@@ -184,7 +194,6 @@ FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
   if (::fstat(file.fd.get(), &after) != 0) throw_io_error("cannot stat", path, errno);
   if (after.st_size != file.st.st_size) throw_changed(path);
   // Kept for an upload of the same, unchanged file (push signs its chunks with them).
-  detail::FileIdentity id = detail::identity_of(file.st);
   if (parts.size() > 1 && detail::identity_of(after) == id) {
     detail::remember_part_digests(id, std::move(parts));
   }

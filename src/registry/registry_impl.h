@@ -1,13 +1,16 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/part_digest_cache.h"
 #include "quilt/object_store.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
@@ -37,6 +40,20 @@ inline std::string latest_key(const PackageName& name) { return pointer_dir(name
 bool is_top_hash(std::string_view text) noexcept;
 
 struct Registry::Impl {
+  /// An object upload_ahead() put in place: the file it came from, as it was then.
+  struct UploadedAhead {
+    detail::FileIdentity identity;
+    std::optional<std::string> version_id;
+  };
+  /// What upload_ahead() sent, by (bucket, key); copy_data() takes what still applies.
+  std::mutex ahead_mutex;
+  std::map<std::pair<std::string, std::string>, UploadedAhead> uploaded_ahead;
+  /// The version of the object upload_ahead() put at `bucket`/`key` for `entry`, if the
+  /// entry's file is still as it was and its hash is the one computed on the way up.
+  std::optional<std::optional<std::string>> take_uploaded_ahead(const std::string& bucket,
+                                                                 const std::string& key,
+                                                                 const ManifestEntry& entry);
+
   std::unique_ptr<ObjectStore> store;
   std::string root;  ///< Local directory of the registry; empty for S3.
   std::string bucket;  ///< The bucket of an S3 registry; empty for local ones.

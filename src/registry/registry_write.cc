@@ -327,7 +327,9 @@ Package Registry::Impl::copy_data(const PackageName& name, const Package& packag
         return PhysicalKey::from_s3(s3_store.bucket(), s3_store.full_key(key), version_id);
       };
       std::optional<std::optional<std::string>> done;
-      if (maybe_pushed(i) && (done = already_pushed(s3_store, entry, key))) {
+      if ((done = take_uploaded_ahead(s3_store.bucket(), s3_store.full_key(key), entry))) {
+        targets[i] = pushed_as(*done);
+      } else if (maybe_pushed(i) && (done = already_pushed(s3_store, entry, key))) {
         targets[i] = pushed_as(*done);
       } else if (std::optional<s3::PutResult> copied = server_side_copy(entry, s3_store, key)) {
         targets[i] = pushed_as(copied->version_id);

@@ -84,8 +84,10 @@ namespace {
 // not wait for the disk or the hash between chunks.
 class VerifiedFileChunks final : public s3::ChunkSource {
  public:
-  VerifiedFileChunks(const ManifestEntry& entry, bool server_checks_chunks)
+  // `check_hash` false: the entry has no hash yet, and finish() remembers the one computed.
+  VerifiedFileChunks(const ManifestEntry& entry, bool server_checks_chunks, bool check_hash)
       : entry_(entry),
+        check_hash_(check_hash),
         path_(entry.physical_key.local_path()),
         fd_(UniqueFd::open(path_, O_RDONLY)),
         part_size_(detail::kChunkedBasePartSize),
@@ -155,6 +157,17 @@ class VerifiedFileChunks final : public s3::ChunkSource {
     if (offset_ != entry_.size || read_at(offset_, {&extra, 1}) != 0) {
       throw_wrong_length(entry_, path_);
     }
+    if (!check_hash_) {
+      // Hashed on the way up: kept for the hashing of the same, unchanged file that follows.
+      struct stat st;
+      if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
+      if (detail::identity_of(st) != identity_) {
+        throw Corrupt("'" + entry_.logical_key + "': " + path_ +
+                      " was written to while it was being uploaded");
+      }
+      if (digests_.size() > 1) detail::remember_part_digests(identity_, digests_);
+      return;
+    }
     Hash actual{HashType::kSha2256Chunked, detail::chunked_value(digests_)};
     if (actual != entry_.hash) throw_wrong_hash(entry_, actual, path_);
   }
@@ -200,7 +213,8 @@ class VerifiedFileChunks final : public s3::ChunkSource {
 
   static thread_local std::array<std::vector<uint8_t>, 2> thread_buffers;
 
-  const ManifestEntry& entry_;
+  const ManifestEntry entry_;
+  const bool check_hash_;
   std::string path_;
   UniqueFd fd_;
   uint64_t part_size_;
@@ -223,7 +237,17 @@ std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry
     throw InvalidArgument("'" + entry.logical_key + "': chunks of a local file with a " +
                           "sha2-256-chunked hash only");
   }
-  return std::make_unique<VerifiedFileChunks>(entry, server_checks_chunks);
+  return std::make_unique<VerifiedFileChunks>(entry, server_checks_chunks, true);
+}
+
+std::unique_ptr<s3::ChunkSource> hashing_file_chunks(const std::string& logical_key,
+                                                     const std::string& path, uint64_t size) {
+  ManifestEntry entry;
+  entry.logical_key = logical_key;
+  entry.physical_key = PhysicalKey::from_local_path(path);
+  entry.size = size;
+  entry.hash.type = HashType::kSha2256Chunked;
+  return std::make_unique<VerifiedFileChunks>(entry, false, false);
 }
 
 std::vector<uint8_t> read_verified(const ManifestEntry& entry) {

@@ -34,6 +34,13 @@ std::vector<uint8_t> read_verified(const ManifestEntry& entry);
 std::unique_ptr<s3::ChunkSource> verified_file_chunks(const ManifestEntry& entry,
                                                       bool server_checks_chunks);
 
+/// The chunks of the local file `path` of `size` bytes, hashed as they are read, for an upload
+/// that makes the hash rather than checks one (push --dir, Registry::upload_ahead). finish()
+/// fails (Corrupt) if the file was written to meanwhile, and otherwise keeps the part digests
+/// so that hashing the unchanged file afterwards reads nothing (core/part_digest_cache.h).
+std::unique_ptr<s3::ChunkSource> hashing_file_chunks(const std::string& logical_key,
+                                                     const std::string& path, uint64_t size);
+
 /// Checks the bytes of `entry` as they arrive from `source` (an s3:// URL, for messages), with
 /// copy_verified()'s errors: update() throws Corrupt as soon as there are too many bytes,
 /// finish() when the size or the hash differs.

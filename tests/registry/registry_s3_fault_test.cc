@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,7 @@
 #include <set>
 
 #include "../storage/fault_proxy.h"
+#include "core/sha256_chunked.h"
 #include "../storage/s3_fixture.h"
 #include "quilt/errors.h"
 #include "quilt/package_builder.h"
@@ -148,6 +150,41 @@ TEST_F(RegistryS3FaultTest, LargeFilesGoInOneStreamedPutUpToTheMultipartThreshol
     options.dest = (tmp_.path() / ("out" + std::to_string(threshold))).string();
     Registry::open(url)->install(name_, "", options, pool_);
     EXPECT_EQ(read_file(options.dest + "/big.bin"), read_file((tmp_.path() / "src/big.bin").string()));
+  }
+}
+
+// push --dir: the large file goes up (hashed on the way) before the build, once.
+TEST_F(RegistryS3FaultTest, UploadAheadSendsALargeFileOnceAndPushFindsItInPlace) {
+  for (bool change_between : {false, true}) {
+    SCOPED_TRACE(change_between);
+    std::vector<std::string> heads;
+    std::mutex mutex;
+    FaultProxy proxy(port_of(env_->endpoint), [&](int, const std::string& head) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (head.find("/big.bin") != std::string::npos) heads.push_back(head.substr(0, head.find(' ')));
+      return Fault::kNone;
+    });
+    use(proxy);
+    std::string url = registry_url() + (change_between ? "/changed" : "/same");
+    std::unique_ptr<Registry> registry = Registry::open(url);
+    std::string path = (tmp_.path() / "src/big.bin").string();
+    registry->upload_ahead(name_, (tmp_.path() / "src").string(), PushOptions{});
+    EXPECT_EQ(std::count(heads.begin(), heads.end(), "PUT"), 1);
+    std::string bytes = read_file(path);
+    if (change_between) {
+      bytes[100] ^= 1;
+      tmp_.write("src/big.bin", bytes);
+    }
+    Package local = make();
+    // The hash is the file's as it is now, whoever computed it.
+    EXPECT_EQ(local.find("big.bin")->hash.value,
+              detail::chunked_hash({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, nullptr));
+    registry->push(name_, local, PushOptions{}, pool_);
+    EXPECT_EQ(std::count(heads.begin(), heads.end(), "PUT"), change_between ? 2 : 1);
+    InstallOptions options;
+    options.dest = (tmp_.path() / (change_between ? "out-changed" : "out-same")).string();
+    Registry::open(url)->install(name_, "", options, pool_);
+    EXPECT_EQ(read_file(options.dest + "/big.bin"), bytes);
   }
 }
 
