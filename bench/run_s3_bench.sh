@@ -134,18 +134,25 @@ fi
 
 echo "(b) one ${BIG_MB} MiB file"
 # One upload of 1 GiB swings by 15% here (a shared 2-core VM, bluestore flushing): our push
-# and curl's PUT take turns, three runs each, and the medians are compared. Each push goes to
-# its own registry prefix, so none finds the object already there.
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+# and curl's PUT take turns, five runs each, and the medians are compared. Each push goes to
+# its own registry prefix, so none finds the object already there; each round's two objects
+# are deleted after it (untimed), so the store does not fill up.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
+s3_delete() {  # KEY
+  curl -sf -X DELETE --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$S3_ENDPOINT/$BUCKET/$1" > /dev/null
+}
 runs_qb=(); runs_cb=()
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
   runs_qb+=("$(seconds "$CLI" push bench/big --dir "$BIG_DIR" --registry "s3://$BUCKET/$RUN-q$i" --message bench)")
   runs_cb+=("$(seconds curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -T "$BIG_DIR/big.bin" "$S3_ENDPOINT/$BUCKET/$RUN-curl$i/big.bin")")
+  s3_delete "$RUN-curl$i/big.bin"
+  [ "$i" = 1 ] || s3_delete "$RUN-q$i/bench/big/big.bin"  # the first stays, for install below
 done
 echo "  runs: quiltcpp push ${runs_qb[*]} s; curl PUT ${runs_cb[*]} s"
-t_qb=$(median3 "${runs_qb[@]}")
-t_cb=$(median3 "${runs_cb[@]}")
+t_qb=$(median "${runs_qb[@]}")
+t_cb=$(median "${runs_cb[@]}")
 report "quiltcpp push (hashing), median" "$t_qb" "$BIG_MB" MiB
 report "curl PUT, no hashing, median" "$t_cb" "$BIG_MB" MiB
 t_sb=""; t_rb=""
