@@ -1,12 +1,15 @@
 // Registry::upload_ahead: for push --dir to S3, send the large files of the directory while
 // hashing them, before the package is built, so each is read once. build() then finds their
-// hashes (core/part_digest_cache.h) and push() finds the objects in place.
+// hashes (core/part_digest_cache.h) and push() finds the objects in place. A record on disk
+// per object lets a push that was killed, run again, skip what it already sent.
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "core/sha256_chunked.h"
 #include "package/dir_walker.h"
@@ -17,7 +20,9 @@
 #include "registry/registry_impl.h"
 #include "registry/transfer_window.h"
 #include "registry/verified_copy.h"
+#include "storage/content_store.h"
 #include "storage/s3/clients.h"
+#include "storage/temp_file.h"
 
 namespace quilt {
 namespace {
@@ -28,6 +33,63 @@ constexpr size_t kAheadTransfers = 16;
 struct FreeDeleter {
   void operator()(char* p) const noexcept { std::free(p); }
 };
+
+// What an upload ahead sent, kept on disk so that a push killed before its manifest, run
+// again, need not send it again: the object carries no quilt-hash metadata (its hash was not
+// known when its headers went), so this record is what vouches for it. One small file per
+// object, under the data dir, named by the SHA-256 of "bucket/key"; one line of text:
+// "device inode size mtime_ns ctime_ns etag version|- digest digest ...".
+struct AheadRecord {
+  detail::FileIdentity identity;
+  std::string etag;
+  std::optional<std::string> version_id;
+  std::vector<detail::Sha256Digest> digests;
+};
+
+std::string record_path(const std::string& bucket, const std::string& key) {
+  std::string name = bucket + "/" + key;
+  return default_data_dir() + "/upload-ahead/" +
+         detail::to_hex(detail::sha256({reinterpret_cast<const uint8_t*>(name.data()), name.size()}));
+}
+
+void save_record(const std::string& bucket, const std::string& key, const AheadRecord& r) {
+  std::ostringstream out;
+  out << r.identity.device << ' ' << r.identity.inode << ' ' << r.identity.size << ' '
+      << r.identity.mtime_ns << ' ' << r.identity.ctime_ns << ' ' << r.etag << ' '
+      << r.version_id.value_or("-");
+  for (const detail::Sha256Digest& d : r.digests) out << ' ' << detail::to_hex(d);
+  out << '\n';
+  std::string path = record_path(bucket, key);
+  TempFile tmp = TempFile::create_beside(path);
+  std::string text = out.str();
+  tmp.write_all({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  tmp.commit(path, false);
+}
+
+// The record of `bucket`/`key`, if there is a readable one.
+std::optional<AheadRecord> load_record(const std::string& bucket, const std::string& key) {
+  std::ifstream in(record_path(bucket, key));
+  AheadRecord r;
+  std::string version;
+  if (!(in >> r.identity.device >> r.identity.inode >> r.identity.size >> r.identity.mtime_ns >>
+        r.identity.ctime_ns >> r.etag >> version)) {
+    return std::nullopt;
+  }
+  if (version != "-") r.version_id = version;
+  std::string hex;
+  while (in >> hex) {
+    detail::Sha256Digest d{};
+    if (hex.size() != 64) return std::nullopt;
+    for (size_t i = 0; i < d.size(); ++i) {
+      d[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
+    r.digests.push_back(d);
+  }
+  if (r.digests.size() != detail::chunked_part_count(r.identity.size, detail::kChunkedBasePartSize)) {
+    return std::nullopt;
+  }
+  return r;
+}
 
 }  // namespace
 
@@ -74,9 +136,26 @@ void Registry::upload_ahead(const PackageName& name, const std::string& dir,
     const ManifestEntry& entry = entries[i];
     try {
       std::shared_ptr<s3::Client> client = s3::client_for_bucket(target.bucket);
+      // Sent before by a push that did not finish, from the file as it still is.
+      std::optional<AheadRecord> done = load_record(target.bucket, target.key);
+      if (done && done->identity == identities[i]) {
+        std::optional<s3::ObjectMeta> there =
+            client->head_object(target.bucket, target.key, done->version_id);
+        if (there && there->etag == done->etag && there->size == entry.size) {
+          detail::remember_part_digests(identities[i], done->digests);
+          std::lock_guard<std::mutex> lock(impl_->ahead_mutex);
+          impl_->uploaded_ahead[{target.bucket, target.key}] = {identities[i], done->version_id};
+          return;
+        }
+      }
       std::unique_ptr<s3::ChunkSource> chunks =
           hashing_file_chunks(entry.logical_key, entry.physical_key.local_path(), entry.size);
       s3::PutResult put = client->put_object_stream(target.bucket, target.key, entry.size, *chunks);
+      std::optional<std::vector<detail::Sha256Digest>> digests =
+          detail::recall_part_digests(identities[i]);
+      if (digests) {
+        save_record(target.bucket, target.key, {identities[i], put.etag, put.version_id, *digests});
+      }
       std::lock_guard<std::mutex> lock(impl_->ahead_mutex);
       impl_->uploaded_ahead[{target.bucket, target.key}] = {identities[i], put.version_id};
     } catch (const std::exception&) {

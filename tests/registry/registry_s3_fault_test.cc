@@ -188,6 +188,40 @@ TEST_F(RegistryS3FaultTest, UploadAheadSendsALargeFileOnceAndPushFindsItInPlace)
   }
 }
 
+// A push --dir that sent the large file and then failed before its manifest, run again (a new
+// process), does not send the file again: the record on disk vouches for the object.
+TEST_F(RegistryS3FaultTest, PushDirRunAgainDoesNotResendALargeFileItSentAhead) {
+  std::vector<std::string> heads;
+  std::mutex mutex;
+  std::atomic<bool> fail_manifest{true};
+  FaultProxy proxy(port_of(env_->endpoint), [&](int, const std::string& head) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (head.find("/big.bin") != std::string::npos) heads.push_back(head.substr(0, head.find(' ')));
+    return fail_manifest && head.starts_with("PUT ") && head.find("/.quilt/packages/") != std::string::npos
+               ? Fault::kInternalError
+               : Fault::kNone;
+  });
+  ScopedEnv quiet("QUILT_MINIMIZE_STDOUT", "1");
+  ScopedEnv attempts("QUILT_S3_MAX_ATTEMPTS", "1");
+  ScopedEnv data("XDG_DATA_HOME", (tmp_.path() / "data").string());
+  std::vector<std::string> args = {"push", "team/faulty", "--dir", (tmp_.path() / "src").string(),
+                                   "--registry", registry_url(), "--endpoint-url", proxy.endpoint()};
+  RunResult first = run_cli(args);
+  EXPECT_NE(first.exit_code, 0);
+  EXPECT_TRUE(contains(first.err, "InternalError")) << first.err;
+  EXPECT_EQ(std::count(heads.begin(), heads.end(), "PUT"), 1);
+  fail_manifest = false;
+  RunResult again = run_cli(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(std::count(heads.begin(), heads.end(), "PUT"), 1) << "big.bin was sent again";
+  // What was published is whole.
+  use(proxy);
+  InstallOptions options;
+  options.dest = (tmp_.path() / "out").string();
+  Registry::open(registry_url())->install(name_, "", options, pool_);
+  EXPECT_EQ(read_file(options.dest + "/big.bin"), read_file((tmp_.path() / "src/big.bin").string()));
+}
+
 TEST_F(RegistryS3FaultTest, LargeFileChangedSinceItWasHashedIsNotUploaded) {
   FaultProxy proxy(port_of(env_->endpoint), [](int, const std::string&) { return Fault::kNone; });
   use(proxy);
