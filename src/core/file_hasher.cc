@@ -186,6 +186,7 @@ FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
     }
   }
   std::vector<Sha256Digest> parts;
+  const int64_t started = detail::wall_clock_ns();
   result.hash.value = type == HashType::kSha2256Chunked ? hash_chunked(file, path, pool, &parts)
                                                         : hash_sequential(file, type, path);
   // A file that grew while we read it would have a hash of bytes it never held
@@ -195,7 +196,7 @@ FileHash hash_file(const std::string& path, HashType type, ThreadPool& pool) {
   if (after.st_size != file.st.st_size) throw_changed(path);
   // Kept for an upload of the same, unchanged file (push signs its chunks with them).
   if (parts.size() > 1 && detail::identity_of(after) == id) {
-    detail::remember_part_digests(id, std::move(parts));
+    detail::remember_part_digests(id, started, std::move(parts));
   }
   return result;
 }

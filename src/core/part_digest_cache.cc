@@ -1,5 +1,8 @@
 #include "core/part_digest_cache.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -33,7 +36,15 @@ FileIdentity identity_of(const struct stat& st) {
   return id;
 }
 
-void remember_part_digests(const FileIdentity& id, std::vector<Sha256Digest> digests) {
+int64_t wall_clock_ns() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+void remember_part_digests(const FileIdentity& id, int64_t started_ns,
+                           std::vector<Sha256Digest> digests) {
+  if (std::max(id.mtime_ns, id.ctime_ns) > started_ns - kRacyNs) return;
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   auto file = std::make_tuple(id.device, id.inode);

@@ -29,9 +29,20 @@ struct FileIdentity {
 
 FileIdentity identity_of(const struct stat& st);
 
-/// Remember the part digests of the file as it was at `id`. Only files of more than one part
-/// are worth it; at most a few thousand are kept (the oldest are forgotten).
-void remember_part_digests(const FileIdentity& id, std::vector<Sha256Digest> digests);
+/// Remember the part digests of the file as it was at `id`, read from `started_ns` (the
+/// wall clock, CLOCK_REALTIME, when the read began). Only files of more than one part are
+/// worth it; at most a few thousand are kept (the oldest are forgotten). A file changed less
+/// than kRacyNs before the read began is not remembered: the kernel's file times move in
+/// clock ticks of a few ms, so a second write within the tick of the one before the read could
+/// leave the same identity (git's "racy" files).
+void remember_part_digests(const FileIdentity& id, int64_t started_ns,
+                           std::vector<Sha256Digest> digests);
+
+/// How long before a read a file must have last changed for its digests to be remembered.
+inline constexpr int64_t kRacyNs = 50'000'000;
+
+/// The wall clock now, in ns (what remember_part_digests() takes as `started_ns`).
+int64_t wall_clock_ns();
 
 /// The part digests remembered for a file at `id`, if any.
 std::optional<std::vector<Sha256Digest>> recall_part_digests(const FileIdentity& id);

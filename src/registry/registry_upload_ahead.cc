@@ -142,7 +142,8 @@ void Registry::upload_ahead(const PackageName& name, const std::string& dir,
         std::optional<s3::ObjectMeta> there =
             client->head_object(target.bucket, target.key, done->version_id);
         if (there && there->etag == done->etag && there->size == entry.size) {
-          detail::remember_part_digests(identities[i], done->digests);
+          // Read (for the record) before this run began: not racy by now.
+          detail::remember_part_digests(identities[i], detail::wall_clock_ns(), done->digests);
           std::lock_guard<std::mutex> lock(impl_->ahead_mutex);
           impl_->uploaded_ahead[{target.bucket, target.key}] = {identities[i], done->version_id};
           return;

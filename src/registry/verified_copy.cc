@@ -99,6 +99,7 @@ class VerifiedFileChunks final : public s3::ChunkSource {
     struct stat st;
     if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
     identity_ = detail::identity_of(st);
+    opened_ns_ = detail::wall_clock_ns();
     // This process hashed the file as it still is, to the entry's hash: sign with those
     // digests rather than hash again. The server checks every chunk against its signature,
     // and finish() that the file was not written to meanwhile.
@@ -177,7 +178,7 @@ class VerifiedFileChunks final : public s3::ChunkSource {
         throw Corrupt("'" + entry_.logical_key + "': " + path_ +
                       " was written to while it was being uploaded");
       }
-      if (digests_.size() > 1) detail::remember_part_digests(identity_, digests_);
+      if (digests_.size() > 1) detail::remember_part_digests(identity_, opened_ns_, digests_);
       return;
     }
     Hash actual{HashType::kSha2256Chunked, detail::chunked_value(digests_)};
@@ -259,6 +260,7 @@ class VerifiedFileChunks final : public s3::ChunkSource {
   std::vector<detail::Sha256Digest> digests_;
   std::future<Group> ahead_;
   detail::FileIdentity identity_;
+  int64_t opened_ns_ = 0;  // the wall clock when the file was opened (before any read)
   std::vector<detail::Sha256Digest> known_;  // the part digests, when this process has them
 };
 

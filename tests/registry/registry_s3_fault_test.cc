@@ -15,6 +15,7 @@
 #include <set>
 
 #include "../storage/fault_proxy.h"
+#include "core/part_digest_cache.h"
 #include "core/sha256_chunked.h"
 #include "../storage/s3_fixture.h"
 #include "quilt/errors.h"
@@ -41,6 +42,8 @@ class RegistryS3FaultTest : public ::testing::Test {
     std::string big(20 << 20, '\0');
     for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 11);
     tmp_.write("src/big.bin", big);
+    // Old enough for its digests to be remembered when it is read (part_digest_cache.h).
+    std::this_thread::sleep_for(std::chrono::nanoseconds(2 * detail::kRacyNs));
   }
   void TearDown() override {
     if (client_) s3_delete_prefix(*client_, env_->bucket, prefix_ + "/");

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/part_digest_cache.h"
 #include "core/sha256.h"
 #include "quilt/errors.h"
@@ -30,6 +33,8 @@ class VerifiedChunksTest : public ::testing::Test {
     std::string bytes(2 * kPart + 4321, '\0');
     for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
     path_ = tmp_.write("big.bin", bytes);
+    // A file changed within the last moments is not remembered (part_digest_cache.h).
+    std::this_thread::sleep_for(std::chrono::nanoseconds(2 * detail::kRacyNs));
     FileHash hashed = hash_file(path_, HashType::kSha2256Chunked, pool_);  // remembers the parts
     entry_.logical_key = "big.bin";
     entry_.physical_key = PhysicalKey::from_local_path(path_);
@@ -126,13 +131,18 @@ TEST_F(VerifiedChunksTest, ALongerOrShorterFileFailsByName) {
 
 TEST(PartDigestCache, DigestsComeBackOnlyForTheSameIdentity) {
   detail::FileIdentity id{1, 2, 3, 4, 5};
-  detail::remember_part_digests(id, {detail::Sha256Digest{}, detail::Sha256Digest{}});
+  const int64_t later = 5 + detail::kRacyNs + 1;
+  detail::remember_part_digests(id, later, {detail::Sha256Digest{}, detail::Sha256Digest{}});
   ASSERT_TRUE(detail::recall_part_digests(id));
   EXPECT_EQ(detail::recall_part_digests(id)->size(), 2u);
   for (auto moved : {detail::FileIdentity{1, 2, 4, 4, 5}, detail::FileIdentity{1, 2, 3, 9, 5},
                      detail::FileIdentity{1, 2, 3, 4, 9}, detail::FileIdentity{1, 7, 3, 4, 5}}) {
     EXPECT_FALSE(detail::recall_part_digests(moved));
   }
+  // Changed just before it was read: not remembered.
+  detail::FileIdentity racy{1, 3, 3, 4, 5};
+  detail::remember_part_digests(racy, later - 2, {detail::Sha256Digest{}, detail::Sha256Digest{}});
+  EXPECT_FALSE(detail::recall_part_digests(racy));
 }
 
 }  // namespace
