@@ -16,6 +16,14 @@ using namespace internal;
 
 namespace {
 
+// A source's chunk must be whole: every one chunk_size() bytes but the last.
+void check_chunk(const ChunkSource::Chunk& chunk, uint64_t want) {
+  if (chunk.bytes.size() != want) {
+    throw Error("upload body: a chunk of " + std::to_string(chunk.bytes.size()) +
+                " bytes where " + std::to_string(want) + " were due");
+  }
+}
+
 // Turns a ChunkSource into the bytes of one attempt's body. Without a signer the chunks go out
 // as they are; with one, each is framed "<size>;chunk-signature=<sig>\r\n<data>\r\n" and an
 // empty chunk ends the body.
@@ -69,11 +77,7 @@ class StreamBody {
       return true;
     }
     ChunkSource::Chunk chunk = source_.next();
-    uint64_t want = std::min(source_.chunk_size(), length_ - taken_);
-    if (chunk.bytes.size() != want) {
-      throw Error("upload body: a chunk of " + std::to_string(chunk.bytes.size()) +
-                  " bytes where " + std::to_string(want) + " were due");
-    }
+    check_chunk(chunk, std::min(source_.chunk_size(), length_ - taken_));
     taken_ += chunk.bytes.size();
     // The whole body is checked before its last bytes are handed over: a failure leaves the
     // server with a short body, and no object.
@@ -115,10 +119,7 @@ PutResult Client::put_object_stream(const std::string& bucket, const std::string
     source.rewind();
     ChunkSource::Chunk chunk;
     if (length > 0) chunk = source.next();
-    if (chunk.bytes.size() != length) {
-      throw Error("upload body: a chunk of " + std::to_string(chunk.bytes.size()) +
-                  " bytes where " + std::to_string(length) + " were due");
-    }
+    check_chunk(chunk, length);
     source.finish();
     PutOptions one = options;
     one.payload_sha256 = length > 0 ? chunk.sha256_hex : std::string(kEmptyPayloadHash);
