@@ -157,12 +157,7 @@ class VerifiedFileChunks final : public s3::ChunkSource {
   void finish() override {
     settle();
     if (!known_.empty()) {
-      struct stat st;
-      if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
-      if (detail::identity_of(st) != identity_) {
-        throw Corrupt("'" + entry_.logical_key + "' does not match its entry: " + path_ +
-                      " was written to while it was being uploaded");
-      }
+      check_unchanged("'" + entry_.logical_key + "' does not match its entry: ");
       return;
     }
     // Not a byte more than the entry says.
@@ -172,12 +167,7 @@ class VerifiedFileChunks final : public s3::ChunkSource {
     }
     if (!check_hash_) {
       // Hashed on the way up: kept for the hashing of the same, unchanged file that follows.
-      struct stat st;
-      if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
-      if (detail::identity_of(st) != identity_) {
-        throw Corrupt("'" + entry_.logical_key + "': " + path_ +
-                      " was written to while it was being uploaded");
-      }
+      check_unchanged("'" + entry_.logical_key + "': ");
       if (digests_.size() > 1) detail::remember_part_digests(identity_, opened_ns_, digests_);
       return;
     }
@@ -219,6 +209,15 @@ class VerifiedFileChunks final : public s3::ChunkSource {
       for (size_t j = 0; j < out.count; ++j) out.chunks[j].digest = digests[j];
     }
     return out;
+  }
+
+  // Corrupt (`lead` + the path + why) when the file was written to since it was opened.
+  void check_unchanged(const std::string& lead) const {
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) throw_io_error("cannot stat", path_, errno);
+    if (detail::identity_of(st) != identity_) {
+      throw Corrupt(lead + path_ + " was written to while it was being uploaded");
+    }
   }
 
   // Wait for a chunk read ahead that will not be used (its error does not matter).
