@@ -9,8 +9,10 @@
 #include <memory>
 
 #include "core/utf8.h"
+#include "package/location.h"
 #include "package/quiltignore.h"
 #include "quilt/errors.h"
+#include "quilt/physical_key.h"
 
 namespace quilt::detail {
 namespace {
@@ -134,6 +136,28 @@ class Walker {
 };
 
 }  // namespace
+
+std::string real_directory(const std::string& dir) {
+  if (dir.empty()) throw InvalidArgument("set_dir: empty directory");
+  std::string path = expand_user(dir);
+  if (has_url_scheme(dir)) {
+    PhysicalKey key = PhysicalKey::from_url(dir);
+    if (!key.is_local()) {
+      throw InvalidArgument("set_dir: only local directories are supported yet ('" +
+                            escape_for_message(dir) + "')");
+    }
+    path = key.local_path();
+  }
+  std::unique_ptr<char, FreeDeleter> resolved(::realpath(path.c_str(), nullptr));
+  if (!resolved) throw_io_error("cannot read directory", path, errno);
+  struct stat st;
+  if (::stat(resolved.get(), &st) != 0) throw_io_error("cannot read directory", path, errno);
+  if (!S_ISDIR(st.st_mode)) {
+    throw InvalidArgument("set_dir: '" + escape_for_message(path) +
+                          "' is not a directory; use set to add a file");
+  }
+  return resolved.get();
+}
 
 std::vector<WalkedFile> walk_directory(const std::string& root, const WalkOptions& options) {
   return Walker(root, options).run();

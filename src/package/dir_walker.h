@@ -24,6 +24,11 @@ struct WalkOptions {
   bool allow_non_utf8 = false;
 };
 
+/// The real path (realpath(3)) of the directory given to set_dir: a local path (`~` expanded)
+/// or a file:// URL. InvalidArgument for an empty one, another scheme or a file; IoError
+/// naming it when it cannot be resolved.
+std::string real_directory(const std::string& dir);
+
 /// Return every regular file below `root`, sorted by `relative` (byte order),
 /// as quilt3's `Path.rglob("*")` + `is_file()` finds them: hidden files too;
 /// a symbolic link to a regular file is taken (with its target's real path),

@@ -16,15 +16,10 @@
 //     (quilt3 sets the subpackage's user_meta to None, which writes no line);
 //   - nothing changes when any file is refused (the walk and every check run
 //     before the first entry is set).
-#include <sys/stat.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <memory>
 
-#include "core/utf8.h"
 #include "package/dir_walker.h"
-#include "package/location.h"
 #include "package/quiltignore.h"
 #include "quilt/errors.h"
 #include "quilt/logical_key.h"
@@ -32,10 +27,6 @@
 
 namespace quilt {
 namespace {
-
-struct FreeDeleter {
-  void operator()(char* p) const noexcept { std::free(p); }
-};
 
 // The key below which set_dir puts files: "" for the root ("", ".", "/", "./").
 std::string prefix_key(std::string_view prefix) {
@@ -46,35 +37,13 @@ std::string prefix_key(std::string_view prefix) {
   return std::string(prefix);
 }
 
-// The real path of the directory given to set_dir (a local path or file:// URL).
-std::string real_directory(const std::string& dir) {
-  if (dir.empty()) throw InvalidArgument("set_dir: empty directory");
-  std::string path = detail::expand_user(dir);
-  if (detail::has_url_scheme(dir)) {
-    PhysicalKey key = PhysicalKey::from_url(dir);
-    if (!key.is_local()) {
-      throw InvalidArgument("set_dir: only local directories are supported yet ('" +
-                            escape_for_message(dir) + "')");
-    }
-    path = key.local_path();
-  }
-  std::unique_ptr<char, FreeDeleter> resolved(::realpath(path.c_str(), nullptr));
-  if (!resolved) throw_io_error("cannot read directory", path, errno);
-  struct stat st;
-  if (::stat(resolved.get(), &st) != 0) throw_io_error("cannot read directory", path, errno);
-  if (!S_ISDIR(st.st_mode)) {
-    throw InvalidArgument("set_dir: '" + escape_for_message(path) +
-                          "' is not a directory; use set to add a file");
-  }
-  return resolved.get();
-}
 
 }  // namespace
 
 PackageBuilder& PackageBuilder::set_dir(std::string_view prefix, const std::string& dir,
                                         const SetDirOptions& options) {
   std::string root_key = prefix_key(prefix);
-  std::string root = real_directory(dir);
+  std::string root = detail::real_directory(dir);
   std::optional<detail::IgnoreRules> ignore = detail::IgnoreRules::load(root);
   std::vector<detail::WalkedFile> files = detail::walk_directory(
       root, {.ignore = ignore ? &*ignore : nullptr, .allow_non_utf8 = false});

@@ -5,8 +5,6 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -29,10 +27,6 @@ namespace {
 
 // As many large uploads at once as push runs (registry_write.cc).
 constexpr size_t kAheadTransfers = 16;
-
-struct FreeDeleter {
-  void operator()(char* p) const noexcept { std::free(p); }
-};
 
 // What an upload ahead sent, kept on disk so that a push killed before its manifest, run
 // again, need not send it again: the object carries no quilt-hash metadata (its hash was not
@@ -96,9 +90,7 @@ std::optional<AheadRecord> load_record(const std::string& bucket, const std::str
 void Registry::upload_ahead(const PackageName& name, const std::string& dir,
                             const PushOptions& options) {
   if (!impl_->is_s3() || !options.copy_data || options.dest_fn) return;
-  std::unique_ptr<char, FreeDeleter> resolved(::realpath(dir.c_str(), nullptr));
-  if (!resolved) throw_io_error("cannot read directory", dir, errno);
-  std::string root = resolved.get();
+  std::string root = detail::real_directory(dir);
   // The files set_dir("", dir) records, with the names it would refuse refused here first.
   std::optional<detail::IgnoreRules> ignore = detail::IgnoreRules::load(root);
   std::vector<detail::WalkedFile> files = detail::walk_directory(

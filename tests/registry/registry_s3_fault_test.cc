@@ -19,6 +19,7 @@
 #include "core/sha256_chunked.h"
 #include "../storage/s3_fixture.h"
 #include "quilt/errors.h"
+#include "quilt/physical_key.h"
 #include "quilt/package_builder.h"
 #include "quilt/registry.h"
 #include "quilt/thread_pool.h"
@@ -189,6 +190,25 @@ TEST_F(RegistryS3FaultTest, UploadAheadSendsALargeFileOnceAndPushFindsItInPlace)
     Registry::open(url)->install(name_, "", options, pool_);
     EXPECT_EQ(read_file(options.dest + "/big.bin"), bytes);
   }
+}
+
+// The directory is named as set_dir takes it: a path or a file:// URL.
+TEST_F(RegistryS3FaultTest, UploadAheadTakesTheDirectoryAsSetDirDoes) {
+  std::vector<std::string> heads;
+  std::mutex mutex;
+  FaultProxy proxy(port_of(env_->endpoint), [&](int, const std::string& head) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (head.find("/big.bin") != std::string::npos) heads.push_back(head.substr(0, head.find(' ')));
+    return Fault::kNone;
+  });
+  use(proxy);
+  std::unique_ptr<Registry> registry = Registry::open(registry_url());
+  std::string url = PhysicalKey::from_local_path((tmp_.path() / "src").string()).str();
+  ASSERT_TRUE(url.starts_with("file://")) << url;
+  registry->upload_ahead(name_, url, PushOptions{});
+  EXPECT_EQ(std::count(heads.begin(), heads.end(), "PUT"), 1);
+  EXPECT_THROW(registry->upload_ahead(name_, (tmp_.path() / "src/big.bin").string(), PushOptions{}),
+               InvalidArgument);
 }
 
 // A push --dir that sent the large file and then failed before its manifest, run again (a new
