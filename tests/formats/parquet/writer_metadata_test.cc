@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -296,6 +298,49 @@ TEST(ParquetWriterMetadata, PipelinedFailuresComeOut) {
   };
   EXPECT_THROW(write_parquet(good, failing, options), IoError);
   EXPECT_EQ(calls, 3);  // nothing is written after the failure
+}
+
+}  // namespace
+}  // namespace quilt::test
+
+namespace quilt::test {
+namespace {
+
+template <class T>
+T plain_value(const std::optional<std::string>& bytes) {
+  T v{};
+  EXPECT_TRUE(bytes.has_value() && bytes->size() == sizeof(T));
+  if (bytes && bytes->size() == sizeof(T)) std::memcpy(&v, bytes->data(), sizeof(T));
+  return v;
+}
+
+// Min and max are found four values at a time: an extreme at each place of
+// those four, and in the last values of a page that are not a multiple of
+// four, still comes out; NaN never does.
+TEST(ParquetWriterMetadata, StatisticsFindExtremesAtEveryPlace) {
+  TempDir dir;
+  for (int64_t n : {1, 3, 4, 7, 8, 1001}) {
+    for (int64_t at = 0; at < n; at += std::max<int64_t>(1, n / 9)) {
+      std::vector<int64_t> ints(static_cast<size_t>(n), 5);
+      std::vector<double> doubles(static_cast<size_t>(n), 0.5);
+      ints[static_cast<size_t>((at + 1) % n)] = 9;
+      ints[static_cast<size_t>(at)] = -7;
+      if (n > 2) doubles[static_cast<size_t>((at + 2) % n)] = std::nan("");
+      doubles[static_cast<size_t>(at)] = -2.5;
+      Table table = Table::make(
+          {Column::from_values("i", ints), Column::from_values("d", doubles)});
+      const std::string path = write(dir, "s.parquet", table, {.data_page_size = 64});
+      const FileMetaData footer = footer_of(path);
+      ASSERT_EQ(footer.row_groups.size(), 1u);
+      const auto& i = *footer.row_groups[0].columns[0].meta_data->statistics;
+      const auto& d = *footer.row_groups[0].columns[1].meta_data->statistics;
+      const bool one = n == 1;
+      EXPECT_EQ(plain_value<int64_t>(i.min_value), -7) << n << " " << at;
+      EXPECT_EQ(plain_value<int64_t>(i.max_value), one ? -7 : 9) << n << " " << at;
+      EXPECT_EQ(plain_value<double>(d.min_value), -2.5) << n << " " << at;
+      EXPECT_EQ(plain_value<double>(d.max_value), one ? -2.5 : 0.5) << n << " " << at;
+    }
+  }
 }
 
 }  // namespace
