@@ -258,6 +258,61 @@ const uint8_t *stride_mode(const uint8_t *ip, size_t offset, const uint8_t *end,
   return next_emit;
 }
 
+// The aligned search's common case, one value per step: the lookup at a
+// phase position hits a whole number of values back (beyond kMaxStride), and
+// the copy ends within the value, so the next lookup is 8 bytes on. That
+// next lookup is made before this one's match is extended, so the chain of
+// dependent loads (table, candidate, match) of one value overlaps the next.
+// Returns the position where this stops (a lookup that is not such a hit,
+// not yet entered in the table; or ip_limit or beyond), with `next_emit`,
+// `op` and `last_offset` updated.
+const uint8_t *aligned_run(const uint8_t *base, const uint8_t *ip, const uint8_t *ip_limit,
+                           const uint8_t *end, uint16_t *table, int shift, size_t phase,
+                           const uint8_t *&next_emit_ref, uint8_t *&op_ref,
+                           size_t &last_offset) {
+  uint8_t *op = op_ref;
+  const uint8_t *next_emit = next_emit_ref;
+  uint32_t bytes = load32(ip);
+  uint32_t h = hash4(bytes, shift);
+  size_t candidate_at = table[h];
+  for (;;) {
+    const uint8_t *const next = ip + 8;  // readable: ip < ip_limit = end - kMargin
+    const uint32_t next_bytes = load32(next);
+    const uint32_t next_h = hash4(next_bytes, shift);
+    size_t next_candidate_at = table[next_h];
+    const uint8_t *candidate = base + candidate_at;
+    const auto offset = static_cast<size_t>(ip - candidate);
+    if (load32(candidate) != bytes || (offset & 7) != 0 || offset <= kMaxStride) break;
+    table[h] = static_cast<uint16_t>(ip - base);
+    if (next_h == h) next_candidate_at = static_cast<size_t>(ip - base);
+    if (ip > next_emit) {
+      const auto length = static_cast<size_t>(ip - next_emit);
+      op = length <= 16 ? emit_short_literal(op, next_emit, length)
+                        : emit_literal(op, next_emit, length);
+    }
+    const size_t length = 4 + match_length(candidate + 4, ip + 4, end);
+    op = emit_copy(op, offset, length);
+    last_offset = offset;
+    next_emit = ip + length;
+    if (next_emit <= next) {
+      ip = next;
+      bytes = next_bytes;
+      h = next_h;
+      candidate_at = next_candidate_at;
+    } else {
+      ip = next_emit + ((phase - static_cast<size_t>(next_emit - base)) & 7);
+      if (ip >= ip_limit) break;
+      bytes = load32(ip);
+      h = hash4(bytes, shift);
+      candidate_at = table[h];
+    }
+    if (ip >= ip_limit) break;
+  }
+  op_ref = op;
+  next_emit_ref = next_emit;
+  return ip;
+}
+
 // Compress one block of at most kBlockSize bytes, appending its elements at
 // `op`; return the new end of the output.
 uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t *table) {
@@ -295,6 +350,10 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
     uint32_t skip = 32;
     if (probe_step != 1) {
       ip += (phase - static_cast<size_t>(ip - base)) & 7;
+      if (ip >= ip_limit) [[unlikely]] goto remainder;
+      const uint8_t *const op_before = op;
+      ip = aligned_run(base, ip, ip_limit, end, table, shift, phase, next_emit, op, last_offset);
+      if (op != op_before) stray_copies = 0;
       if (ip >= ip_limit) [[unlikely]] goto remainder;
     }
     for (;;) {

@@ -245,6 +245,35 @@ TEST(ParquetSnappyEncoder, FixedWidthValuesCompressLikeLibsnappy) {
   }
 }
 
+// The aligned search's fast path (one value per step while lookups hit whole
+// values back) meets what ends or bends it: copies longer than a value (runs
+// of values recurring from far back), a value recurring one value back (a
+// stray copy from near), a stretch of random bytes, and the end of a block
+// at every phase. Every output must decode to its input, and the runs must
+// still compress.
+TEST(ParquetSnappyEncoder, AlignedSearchAcrossLongCopiesStraysAndBlockEnds) {
+  Rng rng(11);
+  for (int round = 0; round < 40; ++round) {
+    std::vector<uint8_t> bytes = progression_doubles(9000, rng.below(1000003));
+    for (size_t v = 900; v + 8 < bytes.size() / 8; v += 40 + rng.below(40)) {
+      const size_t what = rng.below(3);
+      const size_t values = 2 + rng.below(6);
+      if (what == 0) {  // values from 700 back: a copy of several values
+        std::memcpy(&bytes[v * 8], &bytes[(v - 700) * 8], values * 8);
+      } else if (what == 1) {  // the value before, again
+        std::memcpy(&bytes[v * 8], &bytes[(v - 1) * 8], 8);
+      } else {  // noise
+        for (size_t i = 0; i < values * 8; ++i) bytes[v * 8 + i] = static_cast<uint8_t>(rng.next());
+      }
+    }
+    // Cut so that the block ends fall at every phase of a value.
+    bytes.resize(bytes.size() - static_cast<size_t>(round % 8));
+    const std::vector<uint8_t> packed = compress(bytes);
+    expect_round_trip(bytes, packed, "round " + std::to_string(round));
+    EXPECT_LT(packed.size(), bytes.size() * 3 / 4) << "round " << round;
+  }
+}
+
 TEST(ParquetSnappyEncoder, TwoPiecesAtEverySplitOfASmallInput) {
   std::vector<uint8_t> input = repeated_strings(300, 6);
   const std::vector<uint8_t> numbers = int64_sequence(20, 7, 1);
