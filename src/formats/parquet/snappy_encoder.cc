@@ -106,6 +106,15 @@ uint8_t *emit_literal(uint8_t *op, const uint8_t *from, size_t length) {
   return op + length;
 }
 
+// The literal [from, to), if any, from a source with 16 readable bytes past
+// `to` (inside a block, short of its margin) into an output with 16 writable
+// bytes past it.
+uint8_t *emit_pending(uint8_t *op, const uint8_t *from, const uint8_t *to) {
+  if (to <= from) return op;
+  const auto length = static_cast<size_t>(to - from);
+  return length <= 16 ? emit_short_literal(op, from, length) : emit_literal(op, from, length);
+}
+
 // One copy element of 4..64 bytes at `offset` < 65536, with 4 writable bytes
 // at op. Both forms are built and one is stored with a single 4-byte store.
 // (GCC still branches on the choice, mispredicted now and then on DOUBLE
@@ -231,11 +240,7 @@ const uint8_t *stride_mode(const uint8_t *ip, size_t offset, const uint8_t *end,
         if (later == 0) break;
         i = std::countr_zero(later);
         const uint8_t *match = window + i;
-        const auto length = static_cast<size_t>(match - next_emit);
-        if (length > 0) {
-          op = length <= 16 ? emit_short_literal(op, next_emit, length)
-                            : emit_literal(op, next_emit, length);
-        }
+        op = emit_pending(op, next_emit, match);
         copy_start = match;
         ++copies;
       }
@@ -285,11 +290,7 @@ const uint8_t *aligned_run(const uint8_t *base, const uint8_t *ip, const uint8_t
     if (load32(candidate) != bytes || (offset & 7) != 0 || offset <= kMaxStride) break;
     table[h] = static_cast<uint16_t>(ip - base);
     if (next_h == h) next_candidate_at = static_cast<size_t>(ip - base);
-    if (ip > next_emit) {
-      const auto length = static_cast<size_t>(ip - next_emit);
-      op = length <= 16 ? emit_short_literal(op, next_emit, length)
-                        : emit_literal(op, next_emit, length);
-    }
+    op = emit_pending(op, next_emit, ip);
     const size_t length = 4 + match_length(candidate + 4, ip + 4, end);
     op = emit_copy(op, offset, length);
     last_offset = offset;
@@ -371,11 +372,7 @@ uint8_t *compress_block(const uint8_t *base, size_t size, uint8_t *op, uint16_t 
       ip += step * probe_step;
       if (ip >= ip_limit) [[unlikely]] goto remainder;
     }
-    if (ip > next_emit) {
-      const size_t length = static_cast<size_t>(ip - next_emit);
-      op = length <= 16 ? emit_short_literal(op, next_emit, length)
-                        : emit_literal(op, next_emit, length);
-    }
+    op = emit_pending(op, next_emit, ip);
     // Emit the match; then, if the data goes on repeating at one offset (a
     // page of fixed-width values), continue in stride mode.
     {
