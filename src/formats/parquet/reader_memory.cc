@@ -23,6 +23,7 @@ constexpr size_t kMapThreshold = size_t{64} << 10;
 // bounds: small columns stay cheap, large ones take few system calls.
 constexpr size_t kMinPrefault = size_t{256} << 10;
 constexpr size_t kMaxPrefault = size_t{16} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
 
 size_t page_size() {
   static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -30,6 +31,16 @@ size_t page_size() {
 }
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// Ask for transparent huge pages over a mapping of `size` bytes at `data`: a
+// 2 MiB page is one fault and one TLB entry where 4 KiB pages are 512. Where
+// THP is in "madvise" mode (the default of Debian's kernels, and here) a
+// mapping gets them only when asked. Reading the founding table's Parquet file
+// (140 MB of columns) took 78-89 ms with them against 150-170 without. Small
+// mappings are left alone: a huge page would round them up to 2 MiB.
+void advise_huge_pages(void* data, size_t size) {
+  if (size >= kHugePage) madvise(data, size, MADV_HUGEPAGE);  // failure only costs speed
+}
 
 // Fault in [data, data + size) now, in one call: on this machine first-touch faults taken one
 // page at a time run at about 0.3 GB/s, populated in bulk at about 1.4 GB/s. Failure (an old
@@ -78,6 +89,7 @@ OutputBuffer allocate_output(size_t size, bool prefault_now, const std::string& 
   }
   auto mapping = std::make_shared<Mapping>(p, mapped);
   out.data = static_cast<uint8_t*>(p);
+  advise_huge_pages(p, mapped);
   if (prefault_now) prefault(out.data, mapped);
   out.owner = std::move(mapping);
   return out;
@@ -95,6 +107,7 @@ GrowingData::GrowingData(bool prefault, std::string what)
                 ")");
   }
   base_ = static_cast<uint8_t*>(p);
+  advise_huge_pages(p, reserved_);
 }
 
 GrowingData::~GrowingData() {
