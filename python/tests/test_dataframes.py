@@ -60,6 +60,22 @@ def test_object_strings_with_nulls_and_unicode(registry):
     pdt.assert_frame_equal(out, expected, check_exact=True)
 
 
+def test_ascii_strings_of_every_short_length_across_chunks(registry):
+    # ASCII str objects are copied without the GIL, a chunk of 65,536 rows at a
+    # time, short ones with overlapping word stores: every length from 0 to
+    # 40, a None now and then, over several chunks, must come back as it was.
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    values = []
+    for i in range(200_003):
+        if i % 9973 == 0:
+            values.append(None)
+        else:
+            start = i % 20
+            values.append(letters[start:start + (i % 41)])
+    df = pd.DataFrame({"s": values})
+    check(df, registry)
+
+
 def test_huge_strings(registry):
     df = pd.DataFrame({"s": ["x" * (8 << 20), "\U0001F600" * (1 << 20), "short"]})
     check(df, registry)

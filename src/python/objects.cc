@@ -153,12 +153,53 @@ Column timestamp_column(const std::string& name, const py::array& values, const 
   return Column::make(name, DataType::timestamp(TimeUnit::kNano, tz), rows, std::move(b));
 }
 
+// Bytes appended without zero-filling first, with kSlack writable bytes
+// always past the end, so that a short string goes in with two overlapping
+// 8-byte stores instead of a call to memcpy (an object column is mostly short
+// strings, millions of them).
+class TextBuffer {
+ public:
+  static constexpr size_t kSlack = 16;
+
+  // Append the `n` bytes at `p`; the source need hold only those.
+  void append(const char* p, size_t n) {
+    if (size_ + n + kSlack > capacity_) grow(size_ + n + kSlack);
+    char* out = data_.get() + size_;
+    if (n >= 8 && n <= 16) {
+      std::memcpy(out, p, 8);
+      std::memcpy(out + n - 8, p + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(out, p, 4);
+      std::memcpy(out + n - 4, p + n - 4, 4);
+    } else {
+      std::memcpy(out, p, n);
+    }
+    size_ += n;
+  }
+  void clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  const char* data() const { return data_.get(); }
+
+ private:
+  void grow(size_t need) {
+    const size_t capacity = std::max(need, capacity_ * 2);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 // One chunk of an object column being encoded: its bytes and, per row, the
 // end offset within the chunk (written into the column's offsets array).
 struct StringChunk {
   int64_t begin = 0;
   int64_t end = 0;
-  std::string data;
+  TextBuffer data;
   int64_t nulls = 0;
   bool hard = false;  // met an object the GIL-free pass does not handle
 };
@@ -249,7 +290,9 @@ Column string_column(const std::string& name, const py::array& values, const py:
   check_vector(values, rows, name);
   if (values.dtype().kind() != 'O') throw InvalidArgument(column_message(name, "expected objects"));
   auto* const* objects = static_cast<PyObject* const*>(values.data());
-  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1, 0);
+  // Not zero-filled: a chunk's pass writes every offset of its rows.
+  std::shared_ptr<int32_t[]> offsets(new int32_t[static_cast<size_t>(rows) + 1]);
+  offsets[0] = 0;
   std::vector<uint8_t> validity(static_cast<size_t>((rows + 7) / 8), 0xFF);
   std::vector<StringChunk> chunks(static_cast<size_t>((rows + kStringChunkRows - 1) / kStringChunkRows));
   for (size_t c = 0; c < chunks.size(); ++c) {
@@ -259,7 +302,7 @@ Column string_column(const std::string& name, const py::array& values, const py:
   {
     py::gil_scoped_release release;
     pool().parallel_for(chunks.size(), [&](size_t c) {
-      encode_chunk_ascii(objects, chunks[c], offsets.data(), validity);
+      encode_chunk_ascii(objects, chunks[c], offsets.get(), validity);
     });
   }
   int kind = 0;
@@ -267,7 +310,7 @@ Column string_column(const std::string& name, const py::array& values, const py:
     if (!chunk.hard && chunk.end - chunk.begin > chunk.nulls) kind = 1;  // held a str
   }
   for (StringChunk& chunk : chunks) {
-    if (chunk.hard) encode_chunk_with_gil(objects, chunk, offsets.data(), validity, na, kind, name);
+    if (chunk.hard) encode_chunk_with_gil(objects, chunk, offsets.get(), validity, na, kind, name);
   }
   // Concatenate the chunks and make their offsets absolute.
   size_t total = 0;
@@ -282,21 +325,22 @@ Column string_column(const std::string& name, const py::array& values, const py:
     throw InvalidArgument(column_message(name, "holds more than 2 GiB of text, the limit of one "
                                                "column"));
   }
-  auto data = std::make_shared<std::string>();
-  data->resize(total);
+  // Not zero-filled: every byte is copied in below.
+  std::shared_ptr<char[]> data(new char[std::max<size_t>(total, 1)]);
   {
     py::gil_scoped_release release;
     pool().parallel_for(chunks.size(), [&](size_t c) {
       const StringChunk& chunk = chunks[c];
-      std::memcpy(data->data() + bases[c], chunk.data.data(), chunk.data.size());
+      if (chunk.data.size() > 0) {
+        std::memcpy(data.get() + bases[c], chunk.data.data(), chunk.data.size());
+      }
       const auto base = static_cast<int32_t>(bases[c]);
       for (int64_t i = chunk.begin; i < chunk.end; ++i) offsets[i + 1] += base;
     });
   }
   ColumnBuffers b;
-  b.values = Buffer::from_vector(std::move(offsets));
-  std::shared_ptr<const std::string> owned = std::move(data);
-  b.data = Buffer(owned->data(), owned->size(), owned);
+  b.values = Buffer(offsets.get(), (static_cast<size_t>(rows) + 1) * sizeof(int32_t), offsets);
+  b.data = Buffer(data.get(), total, data);
   if (nulls > 0) b.validity = Buffer::from_vector(std::move(validity));
   b.null_count = nulls;
   return Column::make(name, kind == 2 ? DataType::binary() : DataType::string(), rows, std::move(b));
