@@ -14,6 +14,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "core/byte_builder.h"
 #include "python/common.h"
 #include "quilt/errors.h"
 
@@ -153,53 +154,12 @@ Column timestamp_column(const std::string& name, const py::array& values, const 
   return Column::make(name, DataType::timestamp(TimeUnit::kNano, tz), rows, std::move(b));
 }
 
-// Bytes appended without zero-filling first, with kSlack writable bytes
-// always past the end, so that a short string goes in with two overlapping
-// 8-byte stores instead of a call to memcpy (an object column is mostly short
-// strings, millions of them).
-class TextBuffer {
- public:
-  static constexpr size_t kSlack = 16;
-
-  // Append the `n` bytes at `p`; the source need hold only those.
-  void append(const char* p, size_t n) {
-    if (size_ + n + kSlack > capacity_) grow(size_ + n + kSlack);
-    char* out = data_.get() + size_;
-    if (n >= 8 && n <= 16) {
-      std::memcpy(out, p, 8);
-      std::memcpy(out + n - 8, p + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-      std::memcpy(out, p, 4);
-      std::memcpy(out + n - 4, p + n - 4, 4);
-    } else {
-      std::memcpy(out, p, n);
-    }
-    size_ += n;
-  }
-  void clear() { size_ = 0; }
-  size_t size() const { return size_; }
-  const char* data() const { return data_.get(); }
-
- private:
-  void grow(size_t need) {
-    const size_t capacity = std::max(need, capacity_ * 2);
-    std::unique_ptr<char[]> bigger(new char[capacity]);
-    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
-    data_ = std::move(bigger);
-    capacity_ = capacity;
-  }
-
-  std::unique_ptr<char[]> data_;
-  size_t size_ = 0;
-  size_t capacity_ = 0;
-};
-
 // One chunk of an object column being encoded: its bytes and, per row, the
 // end offset within the chunk (written into the column's offsets array).
 struct StringChunk {
   int64_t begin = 0;
   int64_t end = 0;
-  TextBuffer data;
+  detail::ByteBuilder data;
   int64_t nulls = 0;
   bool hard = false;  // met an object the GIL-free pass does not handle
 };
